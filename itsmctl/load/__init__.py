@@ -1,0 +1,1 @@
+"""Loading records: discovery, safe YAML, schemas, and locations of findings."""

@@ -1,0 +1,62 @@
+"""Find the YAML files of an ITSM repository without ever leaving it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Folders that hold records; when none exists, the whole tree is scanned.
+RECORD_ROOTS = ("catalog", "changes", "policies")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Discovered:
+    files: list[Path]
+    # Symlinks that point outside the repository: reported, never read.
+    escaping_links: list[Path]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def discover(root: Path) -> Discovered:
+    root = root.resolve()
+    tops = [root / name for name in RECORD_ROOTS if (root / name).is_dir()]
+    if not tops:
+        tops = [root]
+    files: list[Path] = []
+    escaping: list[Path] = []
+    for top in tops:
+        if top.is_symlink() and not _inside(top.resolve(), root):
+            escaping.append(top)
+            continue
+        for directory, dirnames, filenames in os.walk(top, followlinks=False):
+            # Hidden folders (.git, .github, .venv) never hold records.
+            dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+            for name in filenames:
+                if not name.endswith(YAML_SUFFIXES) or name.startswith("."):
+                    continue
+                path = Path(directory, name)
+                if path.is_symlink():
+                    target = path.resolve()
+                    if not _inside(target, root) or not target.is_file():
+                        escaping.append(path)
+                        continue
+                files.append(path)
+    files.sort()
+    return Discovered(files, sorted(escaping))
+
+
+def relative(path: Path, root: Path) -> str:
+    """Repo-relative POSIX path, as findings show it."""
+    text, base = str(path), str(root.resolve())
+    if text.startswith(base + os.sep):
+        return text[len(base) + 1 :].replace(os.sep, "/")
+    return path.as_posix()

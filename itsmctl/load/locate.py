@@ -1,0 +1,66 @@
+"""Map a record and a key path back to a line and column in its file.
+
+Lines are looked up lazily, only for records that have findings: keeping a
+position for every key of every record would triple the memory of a large load.
+The file text is kept in memory with the record, so this works equally for
+files from the working tree and blobs read from git.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from itsmctl.findings import Location
+from itsmctl.model.kinds import KeyPath
+from itsmctl.model.record import Record, SourceFile
+
+_CACHE_FILES = 16
+
+
+class Locator:
+    def __init__(self) -> None:
+        self._documents: OrderedDict[int, tuple[SourceFile, list[Node]]] = OrderedDict()
+
+    def _compose(self, source: SourceFile) -> list[Node]:
+        key = id(source)
+        cached = self._documents.get(key)
+        if cached is not None and cached[0] is source:
+            self._documents.move_to_end(key)
+            return cached[1]
+        try:
+            nodes = list(yaml.compose_all(source.text, Loader=yaml.CSafeLoader))
+        except yaml.YAMLError:
+            nodes = []
+        self._documents[key] = (source, nodes)
+        if len(self._documents) > _CACHE_FILES:
+            self._documents.popitem(last=False)
+        return nodes
+
+    def locate(self, record: Record, path: KeyPath = ()) -> Location:
+        """The location of ``path`` inside ``record``, or of its deepest existing parent.
+
+        For a mapping entry the location is the key (``owner:``), which is where
+        an editor should put the cursor.
+        """
+        nodes = self._compose(record.source)
+        if record.doc_index >= len(nodes):
+            return Location(record.path, record.line, 0)
+        node = nodes[record.doc_index]
+        mark = node.start_mark
+        for step in path:
+            child: Node | None = None
+            if isinstance(node, MappingNode) and isinstance(step, str):
+                for key_node, value_node in reversed(node.value):
+                    if getattr(key_node, "value", None) == step:
+                        child, mark = value_node, key_node.start_mark
+                        break
+            elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+                child = node.value[step]
+                mark = child.start_mark
+            if child is None:
+                break
+            node = child
+        return Location(record.path, mark.line + 1, mark.column + 1)

@@ -1,0 +1,179 @@
+"""Turn file contents into records, and records into a catalog, with located findings."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from itsmctl.findings import Finding, Location, Severity
+from itsmctl.load import schema
+from itsmctl.load.locate import Locator
+from itsmctl.load.safe_yaml import load_documents
+from itsmctl.model.catalog import Catalog
+from itsmctl.model.kinds import BUILDERS, FieldError
+from itsmctl.model.record import Record, SourceFile
+from itsmctl.model.refs import KINDS, NAME_PATTERN, PREFIX_OF_KIND
+
+# Larger files are refused unread: no record file is anywhere near this.
+DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class LoadResult:
+    catalog: Catalog
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    locator: Locator = field(default_factory=Locator)
+
+
+def _error(rule: str, path: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> Finding:
+    return Finding(rule, Severity.ERROR, message, Location(path, line, column), hint)
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, list[Finding]]:
+    """UTF-8 text of a file (a UTF-8 BOM is allowed and dropped), or an encoding finding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [_error("encoding", path, "file is UTF-16 or UTF-32; records must be UTF-8", 1)]
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return None, [_error("encoding", path, "file contains NUL bytes (binary?); records must be UTF-8 text", line)]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [
+            _error(
+                "encoding",
+                path,
+                f"byte 0x{data[error.start]:02x} is not valid UTF-8; records must be UTF-8 text",
+                line,
+                column,
+                "re-save the file as UTF-8",
+            )
+        ]
+
+
+def too_large(path: str, size: int, max_bytes: int) -> Finding:
+    return _error(
+        "file-too-large",
+        path,
+        f"file is {size:,} bytes; the limit is {max_bytes:,}",
+        hint="split it into several files",
+    )
+
+
+def load_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[list[Record], list[Finding]]:
+    """Records of one file, and the problems that kept anything from loading."""
+    if len(data) > max_bytes:
+        return [], [too_large(path, len(data), max_bytes)]
+    text, findings = decode(path, data)
+    if text is None:
+        return [], findings
+    documents, problems = load_documents(text)
+    findings = [
+        Finding(p.rule, Severity.ERROR, p.message, Location(path, p.line, p.column), p.hint) for p in problems
+    ]
+    source = SourceFile(path, text)
+    records: list[Record] = []
+    if not documents and not problems:
+        findings.append(_error("empty-document", path, "file holds no YAML document", 1, hint="delete it or add a record"))
+    for document in documents:
+        data_ = document.data
+        if data_ is None:
+            findings.append(
+                _error(
+                    "empty-document",
+                    path,
+                    f"document {document.index + 1} is empty",
+                    document.line,
+                    hint="remove the stray '---' or fill in the record",
+                )
+            )
+            continue
+        if not isinstance(data_, dict):
+            findings.append(
+                _error(
+                    "not-a-mapping",
+                    path,
+                    f"document {document.index + 1} is a {type(data_).__name__}, not a mapping with apiVersion, kind, metadata and spec",
+                    document.line,
+                )
+            )
+            continue
+        kind = data_.get("kind")
+        metadata = data_.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        record = Record(
+            kind=kind if isinstance(kind, str) else "",
+            name=name if isinstance(name, str) else "",
+            body=data_,
+            source=source,
+            doc_index=document.index,
+            line=document.line,
+        )
+        labels = metadata.get("labels") if isinstance(metadata, dict) else None
+        if isinstance(labels, dict):
+            record.labels = labels
+        records.append(record)
+    return records, findings
+
+
+def _unknown_kind(record: Record, locator: Locator) -> Finding:
+    kind = record.body.get("kind")
+    location = locator.locate(record, ("kind",))
+    if kind is None:
+        return Finding("schema", Severity.ERROR, "document: missing required field 'kind'", location, f"one of {', '.join(KINDS)}")
+    close = difflib.get_close_matches(str(kind), list(KINDS), n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(KINDS)}"
+    return Finding("unknown-kind", Severity.ERROR, f"unknown kind {kind!r}", location, hint)
+
+
+def build_catalog(records: Iterable[Record], locator: Locator) -> tuple[Catalog, list[Finding]]:
+    """Check every record against its schema, index it and build its typed view."""
+    catalog = Catalog()
+    findings: list[Finding] = []
+    is_valid = schema.is_valid
+    for record in records:
+        if record.kind not in PREFIX_OF_KIND:
+            findings.append(_unknown_kind(record, locator))
+            continue
+        catalog.records.append(record)
+        if not is_valid(record.kind, record.body):
+            record.schema_valid = False
+            for problem in schema.explain(record.kind, record.body):
+                findings.append(
+                    Finding("schema", Severity.ERROR, problem.message, locator.locate(record, problem.path), problem.hint)
+                )
+        if record.name and NAME_PATTERN.match(record.name):
+            # Index even invalid records by name, so one typo does not cascade
+            # into dangling-reference findings everywhere it is used.
+            catalog.by_ref.setdefault(record.ref, record)
+        if not record.schema_valid:
+            continue
+        try:
+            typed = BUILDERS[record.kind](record)
+        except FieldError as error:
+            record.schema_valid = False
+            findings.append(Finding("invalid-value", Severity.ERROR, error.message, locator.locate(record, error.path)))
+            continue
+        table = catalog.table(record.kind)
+        table.setdefault(record.name, typed)
+    return catalog, findings
+
+
+def load_sources(sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """Load (path, bytes) pairs, from the working tree or from git objects alike."""
+    all_records: list[Record] = []
+    findings: list[Finding] = []
+    files = 0
+    for path, data in sources:
+        files += 1
+        records, problems = load_source(path, data, max_bytes)
+        all_records.extend(records)
+        findings.extend(problems)
+    locator = Locator()
+    catalog, schema_findings = build_catalog(all_records, locator)
+    findings.extend(schema_findings)
+    return LoadResult(catalog, findings, files, locator)

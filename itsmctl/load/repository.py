@@ -1,0 +1,52 @@
+"""Load the repository in a working tree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from itsmctl.errors import ItsmError
+from itsmctl.findings import Finding, Location, Severity
+from itsmctl.load.discover import discover, relative
+from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
+
+
+def _read_files(
+    paths: list[Path], root: Path, max_bytes: int, oversize: list[Finding]
+) -> Iterator[tuple[str, bytes]]:
+    for path in paths:
+        shown = relative(path, root)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                # Never read: a 50 MB file must not cost 50 MB.
+                oversize.append(too_large(shown, size, max_bytes))
+                continue
+            data = path.read_bytes()
+        except OSError as error:
+            raise ItsmError(f"{shown}: cannot read: {error.strerror}") from None
+        yield shown, data
+
+
+def load_tree(root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """Load every record file under ``root`` (catalog/, changes/, policies/)."""
+    if not root.exists():
+        raise ItsmError(f"{root}: no such directory")
+    if not root.is_dir():
+        raise ItsmError(f"{root}: not a directory; give the repository root")
+    found = discover(root)
+    oversize: list[Finding] = []
+    result = load_sources(_read_files(found.files, root, max_bytes, oversize), max_bytes)
+    result.findings.extend(oversize)
+    result.files += len(oversize)
+    for link in found.escaping_links:
+        result.findings.append(
+            Finding(
+                "unsafe-path",
+                Severity.ERROR,
+                "symlink points outside the repository (or to no file); it was not followed",
+                Location(relative(link, root)),
+                "replace the link with the file itself",
+            )
+        )
+    return result

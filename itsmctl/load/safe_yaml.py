@@ -1,0 +1,354 @@
+"""Safe, fast YAML loading with precise problems.
+
+libyaml (``CSafeLoader``) composes the node tree in C; we then build plain Python
+values from the nodes ourselves instead of using PyYAML's constructor, because we
+need things the stock constructor cannot give:
+
+* duplicate mapping keys are reported (PyYAML silently keeps the last value);
+* any tag outside the YAML core schema (``!!python/object``, ``!custom``) is a
+  problem at its line, never constructed;
+* alias expansion is measured, so "billion laughs" documents are refused before
+  anything downstream walks the expanded tree;
+* nesting depth is bounded before libyaml's recursive composer can exhaust the C
+  stack (it segfaults somewhere past 10,000 levels);
+* timestamps stay strings (records carry ISO 8601 text; we parse them where they
+  are used, with their offsets) and mapping keys are always their source text.
+
+It is also faster than ``yaml.load_all(..., Loader=CSafeLoader)``: one tight
+recursive function instead of PyYAML's generator-based constructor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:
+    from yaml import CSafeLoader
+except ImportError:  # pragma: no cover - libyaml is a declared requirement
+    raise ImportError(
+        "itsmctl needs PyYAML built with libyaml (yaml.CSafeLoader); "
+        "reinstall PyYAML from a wheel or with libyaml-dev present"
+    ) from None
+
+# Nesting deeper than this is never a real record and is refused.
+MAX_DEPTH = 64
+# A document may not expand (through aliases) to more than this many nodes
+# beyond what it literally contains.
+MAX_ALIAS_EXPANSION = 10_000
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+_TIMESTAMP, _MERGE, _MAP, _SEQ = (_TAG + t for t in ("timestamp", "merge", "map", "seq"))
+_VALUE = _TAG + "value"
+
+# Cheap pre-scan: libyaml's composer recurses in C once per nesting level. Depth
+# can only come from flow brackets or from block indentation (runs of ' ', '-',
+# '?' and ':' at the start of a line), so when both are small the C composer is
+# safe and we skip the slower event scan.
+_DEEP_INDENT = re.compile(r"^[ ?:-]{400}", re.MULTILINE)
+_FLOW_BRACKET_BUDGET = 400
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    """A problem found while loading: rule id, message, 1-based line and column."""
+
+    rule: str
+    message: str
+    line: int
+    column: int = 0
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """One document of a YAML stream and where it starts."""
+
+    data: object
+    index: int  # 0-based position in the file
+    line: int  # 1-based line of the document's root node
+
+
+class _Reject(Exception):
+    """Stops building one document; carries the problem to report."""
+
+    def __init__(self, problem: YamlProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _column(node: Node) -> int:
+    return int(node.start_mark.column) + 1
+
+
+_scalar_constructor = yaml.constructor.SafeConstructor()
+
+# Plain scalars repeat a lot (every key, most enum values); resolving one runs
+# several regular expressions, so remember short ones. Bounded, then reset.
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_LIMIT = 200_000
+_resolve_uncached = CSafeLoader.resolve
+
+
+class _Loader(CSafeLoader):
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return _STR  # quoted: always a string
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = _resolve_uncached(self, kind, value, implicit)
+                if len(value) <= 64:
+                    if len(_RESOLVED) >= _RESOLVED_LIMIT:
+                        _RESOLVED.clear()
+                    _RESOLVED[value] = tag
+            return tag
+        return _MAP if kind is MappingNode else _SEQ
+
+
+class _Builder:
+    """Turns one composed document into plain dicts, lists and scalars."""
+
+    __slots__ = ("problems", "_memo", "_expanded", "_sizes")
+
+    def __init__(self) -> None:
+        self.problems: list[YamlProblem] = []
+        # id(collection node) -> built value; None while it is being built.
+        self._memo: dict[int, object] = {}
+        # Nodes added by alias expansion; only computed when an alias occurs.
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}
+
+    def build(self, node: Node) -> object:
+        return self._build(node, 0)
+
+    def _build(self, node: Node, depth: int) -> object:
+        if node.__class__ is ScalarNode:
+            tag = node.tag
+            if tag == _STR or tag == _TIMESTAMP:
+                return node.value
+            return self._scalar(node, tag)
+        if depth >= MAX_DEPTH:
+            raise _Reject(YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", _line(node), _column(node)))
+        key = id(node)
+        memo = self._memo
+        if key in memo:
+            return self._alias(node, memo[key])
+        memo[key] = None
+        value: object
+        if node.__class__ is MappingNode:
+            if node.tag != _MAP:
+                self._reject_tag(node)
+            value = self._mapping(node, depth + 1)
+        elif node.__class__ is SequenceNode:
+            if node.tag != _SEQ:
+                self._reject_tag(node)
+            value = [self._build(child, depth + 1) for child in node.value]
+        else:  # pragma: no cover - the composer yields only the three node types
+            raise _Reject(YamlProblem("yaml-syntax", "unknown node", _line(node)))
+        memo[key] = value
+        return value
+
+    def _alias(self, node: Node, value: object) -> object:
+        """A collection node met a second time: an alias. Measure what it expands to."""
+        if value is None:
+            raise _Reject(
+                YamlProblem("recursive-alias", "an alias refers to a node that contains it", _line(node), _column(node))
+            )
+        self._expanded += self._size(node)
+        if self._expanded > MAX_ALIAS_EXPANSION:
+            raise _Reject(
+                YamlProblem(
+                    "alias-bomb",
+                    f"aliases expand this document by more than {MAX_ALIAS_EXPANSION:,} nodes; refusing to load it",
+                    _line(node),
+                    _column(node),
+                    "use fewer nested aliases; records never need this",
+                )
+            )
+        return value
+
+    def _size(self, node: Node) -> int:
+        """Nodes in the fully expanded subtree (memoised, so linear in distinct nodes)."""
+        key = id(node)
+        size = self._sizes.get(key)
+        if size is None:
+            if node.__class__ is MappingNode:
+                size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
+            elif node.__class__ is SequenceNode:
+                size = 1 + sum(self._size(child) for child in node.value)
+            else:
+                size = 1
+            self._sizes[key] = size
+        return size
+
+    def _mapping(self, node: MappingNode, depth: int) -> dict[str, object]:
+        result: dict[str, object] = {}
+        merged: set[str] | None = None
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not ScalarNode:
+                raise _Reject(
+                    YamlProblem("complex-key", "mapping keys must be plain scalars", _line(key_node), _column(key_node))
+                )
+            tag = key_node.tag
+            if tag == _MERGE:
+                merged = merged if merged is not None else set()
+                for source in self._merge_sources(value_node, depth):
+                    for merge_key, merge_value in source.items():
+                        if merge_key not in result or merge_key in merged:
+                            result[merge_key] = merge_value
+                            merged.add(merge_key)
+                continue
+            if tag not in _KEY_TAGS:
+                self._reject_tag(key_node)
+            # Keys are their source text: `on:` stays "on", `1:` stays "1".
+            key = key_node.value
+            if key in result:
+                if merged is not None and key in merged:
+                    merged.discard(key)  # an explicit key overrides a merged one
+                else:
+                    self._duplicate(node, key_node)
+            result[key] = self._build(value_node, depth)
+        return result
+
+    def _duplicate(self, node: MappingNode, key_node: ScalarNode) -> None:
+        first = next(k for k, _ in node.value if k.__class__ is ScalarNode and k.value == key_node.value)
+        self.problems.append(
+            YamlProblem(
+                "duplicate-key",
+                f"duplicate key {key_node.value!r} (first at line {_line(first)}); "
+                "YAML would silently keep only the last value",
+                _line(key_node),
+                _column(key_node),
+                "remove or rename one of them",
+            )
+        )
+
+    def _merge_sources(self, node: Node, depth: int) -> list[dict[str, object]]:
+        value = self._build(node, depth)
+        sources = value if isinstance(value, list) else [value]
+        if not all(isinstance(source, dict) for source in sources):
+            raise _Reject(
+                YamlProblem(
+                    "yaml-syntax",
+                    "a merge key '<<' needs a mapping or a list of mappings",
+                    _line(node),
+                    _column(node),
+                )
+            )
+        # Earlier sources win over later ones, as in the YAML merge spec.
+        return list(reversed(sources))  # type: ignore[arg-type]
+
+    def _scalar(self, node: ScalarNode, tag: str) -> object:
+        try:
+            if tag == _INT:
+                return _scalar_constructor.construct_yaml_int(node)
+            if tag == _FLOAT:
+                return _scalar_constructor.construct_yaml_float(node)
+            if tag == _BOOL:
+                return _scalar_constructor.construct_yaml_bool(node)
+            if tag == _NULL:
+                return None
+            if tag == _VALUE or tag == _MERGE:
+                return node.value
+        except (ValueError, yaml.YAMLError) as error:
+            raise _Reject(
+                YamlProblem("yaml-syntax", f"bad {tag[len(_TAG):]}: {error}", _line(node))
+            ) from None
+        self._reject_tag(node)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _reject_tag(self, node: Node) -> None:
+        tag = node.tag
+        shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+        raise _Reject(
+            YamlProblem(
+                "unsafe-tag",
+                f"tag {shown} is not allowed; records use plain YAML values only",
+                _line(node),
+                _column(node),
+                "remove the tag; nothing in a record is constructed from a tag",
+            )
+        )
+
+
+_KEY_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _VALUE})
+
+
+def _needs_depth_scan(text: str) -> bool:
+    brackets = text.count("[") + text.count("{")
+    return brackets > _FLOW_BRACKET_BUDGET or _DEEP_INDENT.search(text) is not None
+
+
+def _depth_problem(text: str) -> YamlProblem | None:
+    """Walk the event stream (iterative in libyaml) and find excessive nesting."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return YamlProblem(
+                        "too-deep",
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError:
+        return None  # the normal load reports syntax errors with context
+    return None
+
+
+def _syntax_problem(error: yaml.YAMLError) -> YamlProblem:
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        parts = [p for p in (error.context, error.problem) if p]
+        message = "; ".join(parts) or "invalid YAML"
+        return YamlProblem("yaml-syntax", message, mark.line + 1, mark.column + 1)
+    return YamlProblem("yaml-syntax", str(error).splitlines()[0], 1)
+
+
+def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlProblem]]:
+    """Parse every document of ``text``.
+
+    Returns the documents that loaded and the problems found. A syntax error
+    ends the stream (libyaml cannot resynchronise); a rejected document (unsafe
+    tag, alias bomb, too deep) is skipped and the next one is still read.
+    """
+    documents: list[YamlDocument] = []
+    problems: list[YamlProblem] = []
+    if _needs_depth_scan(text):
+        problem = _depth_problem(text)
+        if problem is not None:
+            return documents, [problem]
+    loader = _Loader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            builder = _Builder()
+            try:
+                data = builder.build(node)
+            except _Reject as rejected:
+                problems.extend(builder.problems)
+                problems.append(rejected.problem)
+            else:
+                problems.extend(builder.problems)
+                documents.append(YamlDocument(data, index, _line(node)))
+            index += 1
+    except yaml.YAMLError as error:
+        problems.append(_syntax_problem(error))
+    finally:
+        loader.dispose()
+    return documents, problems

@@ -1,0 +1,176 @@
+"""JSON Schemas of the record kinds: bundling, fast checking, and explaining failures.
+
+Every record goes through jsonschema-rs (about a microsecond each). Only a record
+that fails is re-checked with the pure-Python ``jsonschema`` package, whose errors
+carry the schema that failed, so we can turn them into messages with the field,
+the expected shape and a "did you mean" where one fits.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+
+from itsmctl.model.kinds import KeyPath
+from itsmctl.model.refs import KINDS
+
+_DEFS_REF = "defs.schema.json#/$defs/"
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("itsmctl.load").joinpath("schemas", name).read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def schema_file_name(kind: str) -> str:
+    return f"{kind.lower()}.schema.json"
+
+
+@cache
+def bundled_schema(kind: str) -> dict[str, Any]:
+    """The kind's schema with the shared definitions inlined: self-contained."""
+    text = json.dumps(_read(schema_file_name(kind))).replace(f'"{_DEFS_REF}', '"#/$defs/')
+    schema: dict[str, Any] = json.loads(text)
+    schema["$defs"] = _read("defs.schema.json")["$defs"]
+    return schema
+
+
+def combined_schema() -> dict[str, Any]:
+    """One schema for any record, dispatching on ``kind``: for editors that map one schema to a folder."""
+    defs = _read("defs.schema.json")["$defs"]
+    branches = []
+    for kind in KINDS:
+        schema = bundled_schema(kind)
+        body = {k: v for k, v in schema.items() if k not in ("$schema", "$id", "$defs")}
+        branches.append({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": body})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://itsmctl.dev/schemas/v1/record.schema.json",
+        "title": "itsm/v1 record (any kind)",
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {"kind": {"enum": list(KINDS)}},
+        "allOf": branches,
+        "$defs": defs,
+    }
+
+
+@cache
+def _fast_validator(kind: str) -> Any:
+    return jsonschema_rs.validator_for(bundled_schema(kind))
+
+
+@cache
+def _explaining_validator(kind: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(bundled_schema(kind))
+
+
+def is_valid(kind: str, body: object) -> bool:
+    return bool(_fast_validator(kind).is_valid(body))
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    path: KeyPath
+    message: str
+    hint: str = ""
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _field(path: KeyPath) -> str:
+    shown = ""
+    for step in path:
+        shown += f"[{step}]" if isinstance(step, int) else (f".{step}" if shown else step)
+    return shown or "document"
+
+
+def _suggest(word: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def _hint_of(schema: dict[str, Any]) -> str:
+    return str(schema.get("x-hint", ""))
+
+
+def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        resolved = root["$defs"][ref.split("/")[-1]]
+        merged = {**resolved, **{k: v for k, v in schema.items() if k != "$ref"}}
+        return merged
+    return schema
+
+
+def _explain(error: jsonschema.ValidationError, root: dict[str, Any]) -> Iterator[SchemaProblem]:
+    path: KeyPath = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    validator = error.validator
+    instance = error.instance
+    where = _field(path)
+    if validator == "required":
+        missing = [name for name in error.validator_value if isinstance(instance, dict) and name not in instance]
+        for name in missing:
+            prop = _resolve(schema.get("properties", {}).get(name, {}), root)
+            description = prop.get("description", "")
+            yield SchemaProblem(path, f"{where}: missing required field {name!r}", description)
+        return
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        known = list(schema.get("properties", {}))
+        patterns = list(schema.get("patternProperties", {}))
+        for key in instance:
+            if key in known or any(key.startswith(p.lstrip("^")) for p in patterns):
+                continue
+            suggestion = _suggest(str(key), known)
+            hint = suggestion or (f"known fields: {', '.join(known)}" if known else "")
+            yield SchemaProblem((*path, key), f"{where}: unknown field {key!r}", hint)
+        return
+    if validator == "enum":
+        options = [str(option) for option in error.validator_value]
+        hint = _suggest(str(instance), options) if isinstance(instance, str) else ""
+        yield SchemaProblem(path, f"{where}: {_shown(instance)} is not one of {', '.join(options)}", hint)
+        return
+    if validator == "const":
+        yield SchemaProblem(path, f"{where}: must be {_shown(error.validator_value)}, not {_shown(instance)}")
+        return
+    if validator == "type":
+        expected = error.validator_value
+        expected_text = " or ".join(expected) if isinstance(expected, list) else expected
+        yield SchemaProblem(path, f"{where}: expected {expected_text}, got {_shown(instance)}", _hint_of(schema))
+        return
+    if validator == "pattern":
+        hint = _hint_of(schema) or f"must match {error.validator_value}"
+        yield SchemaProblem(path, f"{where}: {_shown(instance)} is not valid", hint)
+        return
+    if validator in ("oneOf", "anyOf"):
+        best = jsonschema.exceptions.best_match(error.context or [])
+        if best is not None:
+            yield from _explain(best, root)
+            return
+    yield SchemaProblem(path, f"{where}: {error.message}", _hint_of(schema))
+
+
+def explain(kind: str, body: object) -> list[SchemaProblem]:
+    """Every schema problem of a record, most specific first, deduplicated."""
+    root = bundled_schema(kind)
+    problems: list[SchemaProblem] = []
+    seen: set[tuple[KeyPath, str]] = set()
+    for error in sorted(_explaining_validator(kind).iter_errors(body), key=lambda e: list(e.absolute_path).__len__()):
+        for problem in _explain(error, root):
+            key = (problem.path, problem.message)
+            if key not in seen:
+                seen.add(key)
+                problems.append(problem)
+    return problems

@@ -1,0 +1,70 @@
+"""Where records refer to other records, and which kinds each field may name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from itsmctl.model.kinds import KeyPath
+from itsmctl.model.record import Record
+
+SERVICE_OR_CI = ("service", "ci")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    path: KeyPath  # where in the record, for locating findings
+    target: str  # the kind:name text as written
+    allowed: tuple[str, ...]  # reference prefixes this field may name
+    field: str  # human name of the field, e.g. "owner"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _single(spec: dict[str, Any], key: str, allowed: tuple[str, ...]) -> Iterator[Reference]:
+    value = spec.get(key)
+    if isinstance(value, str):
+        yield Reference(("spec", key), value, allowed, key)
+
+
+def _many(spec: dict[str, Any], key: str, allowed: tuple[str, ...], path: KeyPath = ("spec",)) -> Iterator[Reference]:
+    for index, value in enumerate(_list(spec.get(key))):
+        if isinstance(value, str):
+            yield Reference((*path, key, index), value, allowed, key)
+
+
+def iter_references(record: Record) -> Iterator[Reference]:
+    """Every reference a record makes, whatever state its schema is in."""
+    spec = record.spec
+    kind = record.kind
+    if kind in ("Service", "ConfigurationItem"):
+        yield from _single(spec, "owner", ("team",))
+        yield from _many(spec, "dependsOn", SERVICE_OR_CI)
+        if kind == "Service":
+            yield from _single(spec, "sla", ("sla",))
+    elif kind == "Change":
+        for index, target in enumerate(_list(spec.get("targets"))):
+            if isinstance(target, str):
+                yield Reference(("spec", "targets", index), target, SERVICE_OR_CI, "targets")
+            elif isinstance(target, dict) and isinstance(target.get("ref"), str):
+                yield Reference(("spec", "targets", index, "ref"), target["ref"], SERVICE_OR_CI, "targets")
+    elif kind == "Freeze":
+        scope = spec.get("scope")
+        if isinstance(scope, dict):
+            yield from _many(scope, "services", ("service",), ("spec", "scope"))
+            yield from _many(scope, "cis", ("ci",), ("spec", "scope"))
+    elif kind == "Policy":
+        for index, approval in enumerate(_list(spec.get("approvals"))):
+            if not isinstance(approval, dict):
+                continue
+            for rule_index, rule in enumerate(_list(approval.get("require"))):
+                if isinstance(rule, dict) and isinstance(rule.get("team"), str):
+                    path: KeyPath = ("spec", "approvals", index, "require", rule_index, "team")
+                    yield Reference(path, rule["team"], ("team",), "team")
+
+
+def all_references(records: list[Record]) -> list[tuple[Record, Reference]]:
+    return [(record, reference) for record in records for reference in iter_references(record)]

@@ -1,0 +1,51 @@
+"""CEL expressions: compiled once, evaluated many times.
+
+We use the Rust-backed ``common-expression-language`` package: a compiled
+program evaluates against a record in tens of microseconds, where pure-Python
+CEL takes milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import cel
+
+
+class CelError(ValueError):
+    """An expression that does not compile or cannot be evaluated."""
+
+
+@dataclass(frozen=True)
+class Expression:
+    source: str
+    program: Any
+
+    def evaluate(self, context: Any) -> object:
+        try:
+            return self.program.execute(context)
+        except (RuntimeError, TypeError, ValueError, OverflowError) as error:
+            raise CelError(_first_line(str(error))) from None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "evaluation failed"
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(source: str) -> Expression:
+    try:
+        return Expression(source, cel.compile(source))
+    except (ValueError, RuntimeError, TypeError) as error:
+        message = str(error).replace("\n", " ").strip()
+        # The library prefixes the whole expression; keep the parser's words.
+        if "ERROR:" in message:
+            message = message.split("ERROR:", 1)[1].strip()
+        raise CelError(message) from None
+
+
+def activation(variables: dict[str, object]) -> Any:
+    """A reusable evaluation context (the library converts the values once)."""
+    return cel.Context(variables=variables)

@@ -1,0 +1,74 @@
+"""Built-in rules, registered in one explicit table (documentation order)."""
+
+from __future__ import annotations
+
+from itsmctl.rules import (
+    alias_bomb,
+    change_window,
+    complex_key,
+    dangling_reference,
+    dependency_cycle,
+    duplicate_key,
+    duplicate_name,
+    empty_document,
+    encoding,
+    file_too_large,
+    invalid_value,
+    not_a_mapping,
+    owner_members,
+    policy_expression,
+    policy_rule,
+    recursive_alias,
+    schema,
+    tier_sla,
+    too_deep,
+    unknown_kind,
+    unsafe_path,
+    unsafe_tag,
+    window_order,
+    wrong_kind_reference,
+    yaml_syntax,
+)
+from itsmctl.rules.base import RuleInfo
+
+_MODULES = (
+    # Reading files
+    yaml_syntax,
+    duplicate_key,
+    unsafe_tag,
+    alias_bomb,
+    recursive_alias,
+    too_deep,
+    complex_key,
+    file_too_large,
+    encoding,
+    empty_document,
+    not_a_mapping,
+    unsafe_path,
+    # Records
+    unknown_kind,
+    schema,
+    invalid_value,
+    duplicate_name,
+    dangling_reference,
+    wrong_kind_reference,
+    dependency_cycle,
+    owner_members,
+    tier_sla,
+    window_order,
+    change_window,
+    # Policies
+    policy_expression,
+    policy_rule,
+)
+
+REGISTRY: dict[str, RuleInfo] = {module.ID: RuleInfo.from_module(module) for module in _MODULES}
+
+
+def rule_info(rule_id: str) -> RuleInfo | None:
+    """The rule behind an id; policy rules (POLICY/RULE) share one entry."""
+    if rule_id in REGISTRY:
+        return REGISTRY[rule_id]
+    if "/" in rule_id:
+        return REGISTRY[policy_rule.ID]
+    return None

@@ -1,0 +1,26 @@
+"""An alias refers to a node that contains it, making an infinite structure.
+
+Failing example::
+
+    apiVersion: itsm/v1
+    kind: Team
+    metadata:
+      name: payments
+    spec: &spec
+      members: [alice]
+      self: *spec   # <-
+
+Passing example::
+
+    apiVersion: itsm/v1
+    kind: Team
+    metadata:
+      name: payments
+    spec:
+      members: [alice]
+"""
+
+from itsmctl.findings import Severity
+
+ID = "recursive-alias"
+SEVERITY = Severity.ERROR

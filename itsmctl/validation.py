@@ -1,0 +1,40 @@
+"""``validate``: load a repository, run every rule and policy, return the findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from itsmctl.findings import Finding, sort_findings
+from itsmctl.load.records import LoadResult
+from itsmctl.load.repository import load_tree
+from itsmctl.policy.engine import compile_policies, evaluate_policies
+from itsmctl.rules import REGISTRY
+from itsmctl.rules.base import CheckContext
+
+
+@dataclass
+class ValidationResult:
+    findings: list[Finding]
+    files: int
+    records: int
+    # Descriptions of the policy rules in force, for formatters (SARIF rule list).
+    policy_rules: dict[str, str] = field(default_factory=dict)
+
+
+def check_loaded(loaded: LoadResult) -> ValidationResult:
+    """Run every built-in rule and every policy rule over loaded records."""
+    ctx = CheckContext(loaded.catalog, loaded.locator)
+    findings = list(loaded.findings)
+    for info in REGISTRY.values():
+        if info.check is not None:
+            findings.extend(info.check(ctx))
+    compiled, policy_findings = compile_policies(ctx)
+    findings.extend(policy_findings)
+    findings.extend(evaluate_policies(ctx, compiled))
+    descriptions = {rule.id: rule.rule.description or rule.rule.message for rule in compiled}
+    return ValidationResult(sort_findings(findings), loaded.files, len(loaded.catalog.records), descriptions)
+
+
+def validate_path(root: Path) -> ValidationResult:
+    return check_loaded(load_tree(root))
