@@ -16,7 +16,7 @@ from itsmctl.rules.base import CheckContext
 @dataclass
 class ValidationResult:
     findings: list[Finding]
-    files: int
+    files: list[str]
     records: int
     # Descriptions of the policy rules in force, for formatters (SARIF rule list).
     policy_rules: dict[str, str] = field(default_factory=dict)

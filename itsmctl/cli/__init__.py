@@ -1,1 +1,65 @@
+"""The ``itsmctl`` command: a click group; each verb lives in its own module.
 
+Exit codes, for every command: 0 ok; 1 findings (or a closed gate); 2 usage or
+input error. Errors are printed as one clear line, never as a traceback (set
+ITSMCTL_DEBUG=1 to see one for an internal error).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from itsmctl import __version__
+from itsmctl.cli import rules as rules_command
+from itsmctl.cli import schema as schema_command
+from itsmctl.cli import validate as validate_command
+from itsmctl.errors import ItsmError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="itsmctl")
+def cli() -> None:
+    """ITSM as code: validate, risk-score, approve, gate and audit changes kept in git."""
+
+
+cli.add_command(validate_command.validate)
+cli.add_command(rules_command.rules)
+cli.add_command(schema_command.schema)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        result = cli.main(args=argv, prog_name="itsmctl", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.exceptions.Abort:
+        click.echo("itsmctl: aborted", err=True)
+        return EXIT_USAGE
+    except click.ClickException as error:
+        error.show()
+        return EXIT_USAGE
+    except ItsmError as error:
+        click.echo(f"itsmctl: error: {error}", err=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        click.echo("itsmctl: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head`: not an error of ours. Silence the flush at exit.
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("ITSMCTL_DEBUG"):
+            raise
+        click.echo(
+            f"itsmctl: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in itsmctl; rerun with ITSMCTL_DEBUG=1 for details and report it.",
+            err=True,
+        )
+        return EXIT_USAGE
+    return result if isinstance(result, int) else EXIT_OK

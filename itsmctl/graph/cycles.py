@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import networkx as nx
-
 _GREY, _BLACK = 1, 2
 
 
@@ -45,6 +43,8 @@ def find_cycles(adjacency: Mapping[str, Sequence[str]]) -> list[list[str]]:
     """One cycle per strongly connected component, each as [a, b, ..., a], sorted."""
     if not has_cycle(adjacency):
         return []
+    import networkx as nx  # only on the rare path: importing it costs ~0.2 s
+
     graph = nx.DiGraph()
     graph.add_edges_from((source, target) for source, targets in adjacency.items() for target in targets if target in adjacency)
     cycles = []

@@ -23,7 +23,7 @@ DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
 class LoadResult:
     catalog: Catalog
     findings: list[Finding] = field(default_factory=list)
-    files: int = 0
+    files: list[str] = field(default_factory=list)
     locator: Locator = field(default_factory=Locator)
 
 
@@ -167,9 +167,9 @@ def load_sources(sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_
     """Load (path, bytes) pairs, from the working tree or from git objects alike."""
     all_records: list[Record] = []
     findings: list[Finding] = []
-    files = 0
+    files: list[str] = []
     for path, data in sources:
-        files += 1
+        files.append(path)
         records, problems = load_source(path, data, max_bytes)
         all_records.extend(records)
         findings.extend(problems)

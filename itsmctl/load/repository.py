@@ -38,7 +38,7 @@ def load_tree(root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult
     oversize: list[Finding] = []
     result = load_sources(_read_files(found.files, root, max_bytes, oversize), max_bytes)
     result.findings.extend(oversize)
-    result.files += len(oversize)
+    result.files.extend(f.location.path for f in oversize)
     for link in found.escaping_links:
         result.findings.append(
             Finding(

@@ -161,14 +161,21 @@ class _Builder:
         """A collection node met a second time: an alias. Measure what it expands to."""
         if value is None:
             raise _Reject(
-                YamlProblem("recursive-alias", "an alias refers to a node that contains it", _line(node), _column(node))
+                YamlProblem(
+                    "recursive-alias",
+                    "this anchor's value contains an alias to itself",
+                    _line(node),
+                    _column(node),
+                    "remove the alias inside the anchored value",
+                )
             )
         self._expanded += self._size(node)
         if self._expanded > MAX_ALIAS_EXPANSION:
             raise _Reject(
                 YamlProblem(
                     "alias-bomb",
-                    f"aliases expand this document by more than {MAX_ALIAS_EXPANSION:,} nodes; refusing to load it",
+                    f"aliases of this anchor expand the document by more than {MAX_ALIAS_EXPANSION:,} nodes; "
+                    "refusing to load it",
                     _line(node),
                     _column(node),
                     "use fewer nested aliases; records never need this",

@@ -14,13 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
 
 from itsmctl.model.kinds import KeyPath
 from itsmctl.model.refs import KINDS
+
+if TYPE_CHECKING:  # imported lazily: only a failing record needs it (~70 ms)
+    import jsonschema
 
 _DEFS_REF = "defs.schema.json#/$defs/"
 
@@ -70,6 +72,8 @@ def _fast_validator(kind: str) -> Any:
 
 @cache
 def _explaining_validator(kind: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(bundled_schema(kind))
 
 
@@ -155,7 +159,9 @@ def _explain(error: jsonschema.ValidationError, root: dict[str, Any]) -> Iterato
         yield SchemaProblem(path, f"{where}: {_shown(instance)} is not valid", hint)
         return
     if validator in ("oneOf", "anyOf"):
-        best = jsonschema.exceptions.best_match(error.context or [])
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context or [])
         if best is not None:
             yield from _explain(best, root)
             return

@@ -7,11 +7,40 @@ CEL takes milliseconds.
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
-import cel
+
+def _load_cel() -> ModuleType:
+    """The compiled CEL extension, without the package's interactive CLI.
+
+    ``import cel`` also imports ``cel.cli`` and prompt_toolkit, which costs
+    ~0.2 s on every itsmctl start. Load the extension module itself when it is
+    where the package puts it; otherwise fall back to the normal import.
+    """
+    spec = importlib.util.find_spec("cel")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            candidate = importlib.util.spec_from_file_location("cel.cel", f"{folder}/cel{suffix}")
+            if candidate is None or candidate.loader is None:
+                continue
+            try:
+                module = importlib.util.module_from_spec(candidate)
+                candidate.loader.exec_module(module)
+            except (ImportError, OSError):
+                continue
+            if hasattr(module, "compile") and hasattr(module, "Context"):
+                return module
+    import cel
+
+    return cel
+
+
+cel = _load_cel()
 
 
 class CelError(ValueError):

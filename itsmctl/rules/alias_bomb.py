@@ -3,7 +3,8 @@
 A handful of lines of anchors and aliases can expand to billions of nodes and
 exhaust memory in any tool that walks the result. itsmctl measures the
 expansion while loading and refuses documents whose aliases add more than
-10,000 nodes. Ordinary use (``<<: *defaults``) stays far below that.
+10,000 nodes. Ordinary use (``<<: *defaults``) stays far below that. The
+finding points at the anchor whose aliases pushed the expansion over.
 
 Failing example::
 
@@ -14,8 +15,8 @@ Failing example::
       annotations:
         a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]
         b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
-        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
-        d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]   # <-
+        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]   # <-
+        d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
     spec:
       members: [alice]
 

@@ -7,6 +7,22 @@ further along) may not, except when it was cancelled.
 Failing example::
 
     apiVersion: itsm/v1
+    kind: Team
+    metadata:
+      name: payments
+    spec:
+      members: [alice]
+    ---
+    apiVersion: itsm/v1
+    kind: Service
+    metadata:
+      name: checkout
+    spec:
+      owner: team:payments
+      tier: 3
+      lifecycle: production
+    ---
+    apiVersion: itsm/v1
     kind: Change
     metadata:
       name: chg-20261201-a1b2
@@ -20,6 +36,22 @@ Failing example::
 Passing example::
 
     apiVersion: itsm/v1
+    kind: Team
+    metadata:
+      name: payments
+    spec:
+      members: [alice]
+    ---
+    apiVersion: itsm/v1
+    kind: Service
+    metadata:
+      name: checkout
+    spec:
+      owner: team:payments
+      tier: 3
+      lifecycle: production
+    ---
+    apiVersion: itsm/v1
     kind: Change
     metadata:
       name: chg-20261201-a1b2
@@ -27,8 +59,11 @@ Passing example::
       title: Upgrade the checkout database
       type: normal
       requester: alice
-      status: draft
+      status: requested
       targets: [service:checkout]
+      window:
+        start: "2026-12-01T22:00:00+01:00"
+        end: "2026-12-01T23:00:00+01:00"
 """
 
 from __future__ import annotations

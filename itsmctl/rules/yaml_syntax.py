@@ -2,7 +2,8 @@
 
 The parser's message says what it expected and where. Common causes: a tab
 used for indentation, an unclosed quote or bracket, a value indented less than
-its key. Nothing after the error in that file is read.
+its key, a colon followed by a space inside an unquoted value. Nothing after
+the error in that file is read.
 
 Failing example::
 
@@ -10,8 +11,9 @@ Failing example::
     kind: Team
     metadata:
       name: payments
+      title: Payments: the team   # <-
     spec:
-      members: [alice, bob   # <-
+      members: [alice, bob]
 
 Passing example::
 

@@ -1,0 +1,61 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from itsmctl.errors import ItsmError
+from itsmctl.findings import Severity
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(choices: list[str], default: str = "text") -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def output_option(function: F) -> F:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        help="Write the report to this file instead of standard output.",
+    )(function)
+
+
+def fail_on_option(function: F) -> F:
+    return click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info"]),
+        default="error",
+        show_default=True,
+        help="Lowest severity that makes the command exit 1.",
+    )(function)
+
+
+def parse_severity(text: str) -> Severity:
+    return Severity.parse(text)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write a report to stdout or, atomically, to a file."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    temporary = output.with_name(f".{output.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(output)
+    except OSError as error:
+        raise ItsmError(f"{output}: cannot write: {error.strerror}") from None

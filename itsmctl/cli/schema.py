@@ -1,0 +1,33 @@
+"""``itsmctl schema export DIR``: the JSON Schemas, for editors and other tools."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from itsmctl.errors import ItsmError
+from itsmctl.load.schema import bundled_schema, combined_schema, schema_file_name
+from itsmctl.model.refs import KINDS
+
+
+@click.group()
+def schema() -> None:
+    """JSON Schemas of the record kinds."""
+
+
+@schema.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export(directory: Path) -> int:
+    """Write one self-contained schema per kind, plus record.schema.json for any kind."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        documents = {schema_file_name(kind): bundled_schema(kind) for kind in KINDS}
+        documents["record.schema.json"] = combined_schema()
+        for name, document in documents.items():
+            (directory / name).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise ItsmError(f"{directory}: cannot write schemas: {error.strerror}") from None
+    click.echo(f"wrote {len(documents)} schemas to {directory}")
+    return 0
