@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
 from itsmctl import __version__
+from itsmctl.cli import graph as graph_command
+from itsmctl.cli import impact as impact_command
+from itsmctl.cli import risk as risk_command
 from itsmctl.cli import rules as rules_command
 from itsmctl.cli import schema as schema_command
 from itsmctl.cli import validate as validate_command
@@ -23,13 +27,28 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="itsmctl")
-def cli() -> None:
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Run as if started in this directory (the repository root).",
+)
+@click.pass_context
+def cli(ctx: click.Context, directory: Path) -> None:
     """ITSM as code: validate, risk-score, approve, gate and audit changes kept in git."""
+    ctx.obj = directory
 
 
-cli.add_command(validate_command.validate)
-cli.add_command(rules_command.rules)
-cli.add_command(schema_command.schema)
+for command in (
+    validate_command.validate,
+    rules_command.rules,
+    schema_command.schema,
+    graph_command.graph,
+    impact_command.impact,
+    risk_command.risk,
+):
+    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from itsmctl.cli.common import repository_root
 from itsmctl.cli.options import emit, fail_on_option, format_option, output_option, parse_severity
 from itsmctl.findings import exit_code_for
 from itsmctl.report import FORMATTERS, Report
@@ -13,18 +14,18 @@ from itsmctl.validation import validate_path
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
+@click.argument("path", type=click.Path(path_type=Path), required=False)
 @format_option(list(FORMATTERS))
 @fail_on_option
 @output_option
-def validate(path: Path, output_format: str, fail_on: str, output: Path | None) -> int:
+def validate(path: Path | None, output_format: str, fail_on: str, output: Path | None) -> int:
     """Check the repository at PATH (default: .) against schemas, references and policies.
 
     Exits 0 when nothing at or above --fail-on is found, 1 when something is,
     2 on a usage or input error.
     """
     threshold = parse_severity(fail_on)
-    result = validate_path(path)
+    result = validate_path(path or repository_root())
     report = Report(
         command="validate",
         findings=result.findings,

@@ -1,0 +1,64 @@
+"""Loading the repository for commands other than validate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from itsmctl.errors import ItsmError
+from itsmctl.findings import Severity
+from itsmctl.load.records import LoadResult
+from itsmctl.load.repository import load_tree
+from itsmctl.model.kinds import Change
+from itsmctl.model.refs import NAME_PATTERN
+
+
+def repository_root() -> Path:
+    ctx = click.get_current_context()
+    root = ctx.find_root().obj
+    return root if isinstance(root, Path) else Path(".")
+
+
+def load_for_command(root: Path | None = None) -> LoadResult:
+    """Load the repository; records with errors are left out, with a warning."""
+    result = load_tree(root or repository_root())
+    errors = sum(1 for finding in result.findings if finding.severity == Severity.ERROR)
+    if errors:
+        click.echo(
+            f"itsmctl: warning: the repository has {errors} validation error(s); "
+            "records with errors are left out (run 'itsmctl validate')",
+            err=True,
+        )
+    return result
+
+
+def find_change(result: LoadResult, name: str) -> Change:
+    name = name.removeprefix("change:")
+    change = result.catalog.changes.get(name)
+    if change is None:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(result.catalog.changes), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        shown = name if NAME_PATTERN.match(name) else repr(name)
+        raise ItsmError(f"no change {shown}{hint}")
+    return change
+
+
+def check_ref(result: LoadResult, ref: str) -> str:
+    """A service or CI reference that exists, or a clear error."""
+    if ":" not in ref:
+        candidates = [f"{prefix}:{ref}" for prefix in ("service", "ci") if f"{prefix}:{ref}" in result.catalog.by_ref]
+        if len(candidates) == 1:
+            return candidates[0]
+        raise ItsmError(f"write the reference as service:NAME or ci:NAME, not {ref!r}")
+    if ref.partition(":")[0] not in ("service", "ci"):
+        raise ItsmError(f"{ref!r}: only services and CIs have dependencies")
+    if result.catalog.typed(ref) is None:
+        import difflib
+
+        close = difflib.get_close_matches(ref, [r for r in result.catalog.by_ref if r.startswith(("service:", "ci:"))], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ItsmError(f"no record {ref!r}{hint}")
+    return ref

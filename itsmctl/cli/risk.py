@@ -1,0 +1,53 @@
+"""``itsmctl risk``: explained risk of one change or of all of them."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from itsmctl.cli.common import find_change, load_for_command
+from itsmctl.errors import ItsmError
+from itsmctl.report.risk import render_json, render_summary_table, render_text
+from itsmctl.risk.planning import Planning
+from itsmctl.risk.score import assess
+from itsmctl.risk.weights import DEFAULT_WEIGHTS
+
+
+@click.command()
+@click.argument("change", required=False)
+@click.option("--all", "all_changes", is_flag=True, help="Every change that is not closed.")
+@click.option("--include-closed", is_flag=True, help="With --all: closed changes too.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--weights", "show_weights", is_flag=True, help="Print the risk weights in force and exit.")
+def risk(change: str | None, all_changes: bool, include_closed: bool, output_format: str, show_weights: bool) -> int:
+    """Score a change's risk (0-100) as impact x likelihood, with every factor explained."""
+    loaded = load_for_command()
+    planning = Planning(loaded.catalog)
+    if show_weights:
+        values = planning.weights.values
+        if output_format == "json":
+            click.echo(json.dumps({"weights": values, "overridden": planning.weights.sources}, indent=2))
+        else:
+            for key, value in values.items():
+                source = planning.weights.sources.get(key)
+                note = f"  (policy {source}; default {DEFAULT_WEIGHTS[key]:g})" if source else ""
+                click.echo(f"{key:<30} {value:g}{note}")
+        return 0
+    if all_changes == (change is not None):
+        raise ItsmError("give one CHANGE or --all")
+    if change is not None:
+        changes = [find_change(loaded, change)]
+    else:
+        changes = sorted(
+            (c for c in loaded.catalog.changes.values() if include_closed or c.is_open),
+            key=lambda c: (c.window.start.timestamp() if c.window else float("inf"), c.name),
+        )
+    assessments = [assess(c, planning) for c in changes]
+    if output_format == "json":
+        click.echo(render_json(assessments, planning.graph, single=change is not None), nl=False)
+    elif change is not None:
+        click.echo(render_text(assessments[0], planning.graph), nl=False)
+    else:
+        click.echo(render_summary_table(assessments), nl=False)
+    return 0

@@ -1,0 +1,66 @@
+"""Conflicts: open changes whose windows overlap on the same or dependent targets.
+
+Windows are swept in start order, so only changes that overlap in time are
+compared (a schedule of thousands of changes has few such pairs); each pair is
+then related through the blast radius: B conflicts with A when B touches
+something A touches or something that depends on what A touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from itsmctl.graph.impact import BlastRadius
+from itsmctl.model.kinds import Change
+
+SCHEDULED_STATUSES = frozenset({"requested", "approved", "scheduled", "in-progress"})
+
+
+@dataclass(frozen=True)
+class Conflict:
+    change: str
+    other: str
+    via: str  # the shared or dependent target
+    reason: str
+
+
+def scheduled(changes: list[Change]) -> list[Change]:
+    """Changes that hold a slot in the schedule: past draft, not closed, with a window."""
+    return [c for c in changes if c.status in SCHEDULED_STATUSES and c.window is not None]
+
+
+def _relation(a: Change, b: Change, radius_of: Callable[[Change], BlastRadius]) -> tuple[str, str] | None:
+    a_targets, b_targets = set(a.target_refs), set(b.target_refs)
+    shared = sorted(a_targets & b_targets)
+    if shared:
+        return shared[0], f"both change {shared[0]}"
+    a_radius = radius_of(a)
+    for ref in sorted(b_targets):
+        if ref in a_radius:
+            return ref, f"{b.name} changes {ref}, which depends on what {a.name} changes"
+    b_radius = radius_of(b)
+    for ref in sorted(a_targets):
+        if ref in b_radius:
+            return ref, f"{a.name} changes {ref}, which depends on what {b.name} changes"
+    return None
+
+
+def find_conflicts(changes: list[Change], radius_of: Callable[[Change], BlastRadius]) -> dict[str, list[Conflict]]:
+    """Every conflict, listed under both changes (the relation is symmetric)."""
+    ordered = sorted(scheduled(changes), key=lambda c: (c.window.start, c.name))  # type: ignore[union-attr]
+    result: dict[str, list[Conflict]] = {}
+    active: list[Change] = []
+    for change in ordered:
+        window = change.window
+        assert window is not None
+        active = [other for other in active if other.window is not None and other.window.end > window.start]
+        for other in active:
+            relation = _relation(other, change, radius_of)
+            if relation is None:
+                continue
+            via, reason = relation
+            result.setdefault(change.name, []).append(Conflict(change.name, other.name, via, reason))
+            result.setdefault(other.name, []).append(Conflict(other.name, change.name, via, reason))
+        active.append(change)
+    return result

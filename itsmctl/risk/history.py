@@ -1,0 +1,64 @@
+"""Past outcomes on a change's targets, decayed by age, as a likelihood factor.
+
+Each closed change that touched one of the same targets counts with weight
+``0.5 ** (age_days / half_life)``, age measured from its end to the start of
+the change being assessed. Failures and roll-backs add points; successes take
+points away, so a long clean record lowers the risk and a recent failure
+raises it. Outcomes found in git history (``itsmctl audit``) and incidents
+caused by a change feed the same entries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from itsmctl.model.kinds import Change
+
+OUTCOMES = ("completed", "failed", "rolled-back")
+
+
+@dataclass(frozen=True)
+class PastOutcome:
+    change: str
+    targets: tuple[str, ...]
+    outcome: str  # completed | failed | rolled-back
+    ended: datetime
+    source: str = "repository"  # or "git history"
+
+
+@dataclass
+class History:
+    by_target: dict[str, list[PastOutcome]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, outcome: PastOutcome) -> None:
+        for target in outcome.targets:
+            entries = self.by_target[target]
+            if all(existing.change != outcome.change for existing in entries):
+                entries.append(outcome)
+
+    def relevant(self, targets: Iterable[str], before: datetime, exclude: str) -> list[PastOutcome]:
+        seen: dict[str, PastOutcome] = {}
+        for target in targets:
+            for entry in self.by_target.get(target, ()):
+                if entry.change != exclude and entry.ended <= before:
+                    seen.setdefault(entry.change, entry)
+        return sorted(seen.values(), key=lambda entry: (entry.ended, entry.change))
+
+
+def history_from_changes(changes: Iterable[Change]) -> History:
+    history = History()
+    for change in changes:
+        if change.status not in OUTCOMES:
+            continue
+        ended = change.actual_end or (change.window.end if change.window else None)
+        if ended is None:
+            continue
+        history.add(PastOutcome(change.name, change.target_refs, change.status, ended))
+    return history
+
+
+def decay(age_days: float, half_life_days: float) -> float:
+    return float(0.5 ** (max(age_days, 0.0) / half_life_days))

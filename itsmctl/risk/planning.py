@@ -1,0 +1,75 @@
+"""Everything risk, schedule and gate need, computed once per run and shared.
+
+The graph is built once; blast radii are cached per distinct set of targets;
+conflicts are found in one sweep over the schedule. ``risk --all`` over
+thousands of changes therefore costs one graph plus one walk per change.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from itsmctl.graph.cmdb import DependencyGraph, build_graph
+from itsmctl.graph.impact import BlastRadius, ImpactCache, Touch
+from itsmctl.model.catalog import Catalog
+from itsmctl.model.kinds import Change, Freeze, MaintenanceWindow, Window
+from itsmctl.risk.conflicts import Conflict, find_conflicts
+from itsmctl.risk.freezes import FreezeHit, freeze_hits
+from itsmctl.risk.history import History, history_from_changes
+from itsmctl.risk.weights import Weights, merge_weights
+from itsmctl.risk.windows import RuleError, any_window_covers
+
+
+class Planning:
+    def __init__(self, catalog: Catalog, history: History | None = None, now: datetime | None = None) -> None:
+        self.catalog = catalog
+        self.now = now or datetime.now(UTC)
+        self.graph: DependencyGraph = build_graph(catalog)
+        self.impacts = ImpactCache(self.graph)
+        overrides = [(p.name, p.risk_weights) for p in catalog.policies.values() if p.risk_weights]
+        self.weights: Weights
+        self.weights, self.weight_problems = merge_weights(overrides)
+        self.history = history if history is not None else history_from_changes(catalog.changes.values())
+        self.freezes: list[Freeze] = sorted(catalog.freezes.values(), key=lambda f: (f.window.start, f.name))
+        self._conflicts: dict[str, list[Conflict]] | None = None
+
+    def radius(self, change: Change) -> BlastRadius:
+        return self.impacts.radius(Touch(t.ref, t.replicas) for t in change.targets)
+
+    def conflicts(self, change: Change) -> list[Conflict]:
+        if self._conflicts is None:
+            self._conflicts = find_conflicts(list(self.catalog.changes.values()), self.radius)
+        return self._conflicts.get(change.name, [])
+
+    def freeze_hits(self, change: Change) -> list[FreezeHit]:
+        window = change.window
+        if window is None:
+            return []
+        overlapping = [freeze for freeze in self.freezes if window.overlaps(freeze.window)]
+        if not overlapping:
+            return []  # no need to walk the blast radius
+        return freeze_hits(change, window, self.radius(change), overlapping, self.graph, self.catalog)
+
+    def maintenance_windows(self, ref: str) -> tuple[MaintenanceWindow, ...]:
+        item = self.catalog.typed(ref)
+        return getattr(item, "maintenance_windows", ())
+
+    def outside_maintenance(self, change: Change, window: Window | None = None) -> tuple[list[str], list[str]]:
+        """Targets whose declared maintenance windows do not contain the change window,
+        and targets that declare none."""
+        window = window or change.window
+        outside, undeclared = [], []
+        if window is None:
+            return outside, undeclared
+        for ref in change.target_refs:
+            windows = self.maintenance_windows(ref)
+            if not windows:
+                undeclared.append(ref)
+                continue
+            try:
+                covered = any_window_covers(windows, window.start, window.end)
+            except RuleError:
+                covered = True  # a broken rule is its own finding; do not double-count it
+            if not covered:
+                outside.append(ref)
+        return outside, undeclared
