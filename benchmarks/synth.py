@@ -2,8 +2,13 @@
 
     python benchmarks/synth.py OUT --cis 20000 --services 2000 --changes 5000 --files 2000
 
-The dependency graph is a layered DAG (edges only point to lower indexes), so it
-has no cycles; CI 0 sits at the bottom and everything above can reach it.
+The CMDB is layered like a real one, and acyclic (edges only point to lower
+indexes): a few core network CIs at the bottom (ci-000000 is one: everything
+above can reach it), platform CIs (clusters, storage) on top of them, many
+infrastructure CIs (hosts, databases, caches) on the platform, and services
+that use a few infrastructure CIs and sometimes a nearby service. Changes are
+spread over two years, a few each night, inside the services' nightly
+maintenance window.
 """
 
 from __future__ import annotations
@@ -27,8 +32,27 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _ci_doc(rng: random.Random, index: int, teams: int) -> str:
-    deps = sorted({rng.randrange(0, index) for _ in range(rng.randint(1, 2))}) if index else []
+def _layers(cis: int) -> tuple[int, int]:
+    """Index bounds: [0, core) core network, [core, platform) platform, the rest infrastructure."""
+    core = max(3, cis // 5000)
+    platform = core + max(5, cis // 200)
+    return core, min(platform, cis)
+
+
+def _ci_deps(rng: random.Random, index: int, cis: int) -> list[int]:
+    core, platform = _layers(cis)
+    if index < core:
+        return []
+    if index < platform:
+        return sorted({rng.randrange(core) for _ in range(rng.randint(1, 2))})
+    deps = {rng.randrange(core, platform)}
+    if rng.random() < 0.3 and index - platform > 1:
+        deps.add(rng.randrange(max(platform, index - 20), index))
+    return sorted(deps)
+
+
+def _ci_doc(rng: random.Random, index: int, cis: int, teams: int) -> str:
+    deps = _ci_deps(rng, index, cis)
     lines = [
         HEADER + "kind: ConfigurationItem\nmetadata:\n",
         f"  name: ci-{index:06d}\n  title: CI {index}\n  labels:\n    zone: z{index % 7}\n",
@@ -41,15 +65,17 @@ def _ci_doc(rng: random.Random, index: int, teams: int) -> str:
         lines.append("  redundancy:\n    replicas: 3\n    minAvailable: 2\n")
     if index % 25 == 0:
         lines.append(
-            "  maintenanceWindows:\n    - rrule: FREQ=WEEKLY;BYDAY=TU;BYHOUR=22;BYMINUTE=0\n"
-            "      duration: 4h\n      timezone: Europe/Berlin\n"
+            "  maintenanceWindows:\n    - rrule: FREQ=DAILY;BYHOUR=0;BYMINUTE=0\n"
+            "      duration: 7h\n      timezone: UTC\n"
         )
     return "".join(lines)
 
 
 def _service_doc(rng: random.Random, index: int, cis: int, teams: int) -> str:
-    ci_deps = sorted({rng.randrange(0, cis) for _ in range(rng.randint(2, 4))})
-    svc_deps = sorted({rng.randrange(0, index) for _ in range(rng.randint(0, 2))}) if index else []
+    _, platform = _layers(cis)
+    low = platform if cis > platform else 0
+    ci_deps = sorted({rng.randrange(low, cis) for _ in range(rng.randint(1, 3))})
+    svc_deps = [rng.randrange(max(0, index - 30), index)] if index and rng.random() < 0.5 else []
     tier = 1 + index % 4
     deps = [f"service:svc-{d:05d}" for d in svc_deps] + [f"ci:ci-{d:06d}" for d in ci_deps]
     return (
@@ -61,8 +87,8 @@ def _service_doc(rng: random.Random, index: int, cis: int, teams: int) -> str:
         + f"  tier: {tier}\n  lifecycle: production\n  sla: sla:{['gold', 'silver', 'bronze'][min(tier - 1, 2)]}\n"
         + "  dependsOn:\n"
         + "".join(f"    - {d}\n" for d in deps)
-        + "  maintenanceWindows:\n    - rrule: FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0\n"
-        + "      duration: 4h\n      timezone: UTC\n"
+        + "  maintenanceWindows:\n    - rrule: FREQ=DAILY;BYHOUR=1;BYMINUTE=0\n"
+        + "      duration: 5h\n      timezone: UTC\n"
     )
 
 
@@ -71,9 +97,11 @@ def _change_doc(rng: random.Random, index: int, services: int, cis: int, start: 
     kind = ["normal", "normal", "standard", "emergency"][index % 4]
     targets = [f"service:svc-{rng.randrange(services):05d}"]
     if index % 3 == 0:
-        targets.append(f"ci:ci-{rng.randrange(cis):06d}")
-    begin = start + timedelta(hours=6 * index)
-    end = begin + timedelta(hours=rng.choice([1, 2, 4]))
+        targets.append(f"ci:ci-{rng.randrange(_layers(cis)[1] if cis > _layers(cis)[1] else 0, cis):06d}")
+    # About seven changes a night, each inside the 01:00-06:00 UTC window.
+    night = start + timedelta(days=index // 7)
+    begin = night + timedelta(hours=1, minutes=rng.choice([0, 30, 60, 90, 120]))
+    end = begin + timedelta(hours=rng.choice([1, 2]))
     text = (
         HEADER
         + "kind: Change\nmetadata:\n"
@@ -152,7 +180,7 @@ def generate(out: Path, cis: int, services: int, changes: int, files: int, teams
         shutil.copytree(example_policies, out / "policies")
     total = cis + services + changes
     per_file = max(1, total // max(1, files - 2))
-    ci_docs = [_ci_doc(rng, i, teams) for i in range(cis)]
+    ci_docs = [_ci_doc(rng, i, cis, teams) for i in range(cis)]
     for number, chunk in enumerate(_chunks(ci_docs, per_file)):
         folder = out / "catalog" / "cis" / f"g{number // 100:03d}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -162,7 +190,7 @@ def generate(out: Path, cis: int, services: int, changes: int, files: int, teams
         folder = out / "catalog" / "services"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"services-{number:05d}.yaml").write_text("---\n".join(chunk))
-    start = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
+    start = datetime(2027, 1, 4, 0, 0, tzinfo=UTC)
     change_docs = [_change_doc(rng, i, max(services, 1), max(cis, 1), start) for i in range(changes)]
     for number, chunk in enumerate(_chunks(change_docs, per_file)):
         folder = out / "changes" / f"g{number // 100:03d}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsmctl.findings import Finding, sort_findings
+from itsmctl.load.gcpause import gc_paused
 from itsmctl.load.records import LoadResult
 from itsmctl.load.repository import load_tree
 from itsmctl.policy.engine import compile_policies, evaluate_policies
@@ -26,12 +27,13 @@ def check_loaded(loaded: LoadResult) -> ValidationResult:
     """Run every built-in rule and every policy rule over loaded records."""
     ctx = CheckContext(loaded.catalog, loaded.locator)
     findings = list(loaded.findings)
-    for info in REGISTRY.values():
-        if info.check is not None:
-            findings.extend(info.check(ctx))
-    compiled, policy_findings = compile_policies(ctx)
-    findings.extend(policy_findings)
-    findings.extend(evaluate_policies(ctx, compiled))
+    with gc_paused():
+        for info in REGISTRY.values():
+            if info.check is not None:
+                findings.extend(info.check(ctx))
+        compiled, policy_findings = compile_policies(ctx)
+        findings.extend(policy_findings)
+        findings.extend(evaluate_policies(ctx, compiled))
     descriptions = {rule.id: rule.rule.description or rule.rule.message for rule in compiled}
     return ValidationResult(sort_findings(findings), loaded.files, len(loaded.catalog.records), descriptions)
 

@@ -18,6 +18,7 @@ from itsmctl.cli import graph as graph_command
 from itsmctl.cli import impact as impact_command
 from itsmctl.cli import risk as risk_command
 from itsmctl.cli import rules as rules_command
+from itsmctl.cli import schedule as schedule_command
 from itsmctl.cli import schema as schema_command
 from itsmctl.cli import validate as validate_command
 from itsmctl.errors import ItsmError
@@ -47,6 +48,7 @@ for command in (
     graph_command.graph,
     impact_command.impact,
     risk_command.risk,
+    schedule_command.schedule,
 ):
     cli.add_command(command)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from itsmctl.findings import Finding, Location, Severity
 from itsmctl.load import schema
+from itsmctl.load.gcpause import gc_paused
 from itsmctl.load.locate import Locator
 from itsmctl.load.safe_yaml import load_documents
 from itsmctl.model.catalog import Catalog
@@ -168,12 +169,13 @@ def load_sources(sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_
     all_records: list[Record] = []
     findings: list[Finding] = []
     files: list[str] = []
-    for path, data in sources:
-        files.append(path)
-        records, problems = load_source(path, data, max_bytes)
-        all_records.extend(records)
-        findings.extend(problems)
     locator = Locator()
-    catalog, schema_findings = build_catalog(all_records, locator)
+    with gc_paused():
+        for path, data in sources:
+            files.append(path)
+            records, problems = load_source(path, data, max_bytes)
+            all_records.extend(records)
+            findings.extend(problems)
+        catalog, schema_findings = build_catalog(all_records, locator)
     findings.extend(schema_findings)
     return LoadResult(catalog, findings, files, locator)
