@@ -15,24 +15,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from itsmctl.model.catalog import Catalog
-from itsmctl.model.kinds import Redundancy
+from itsmctl.model.kinds import ConfigurationItem, Service
 
 if TYPE_CHECKING:
     import networkx as nx
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    ref: str
-    kind: str  # "service" or "ci"
-    title: str
-    owner: str
-    tier: int | None  # services only
-    customer_facing: bool
-    sla: str | None
-    ci_type: str | None
-    redundancy: Redundancy | None
-    lifecycle: str | None
+# A node is the typed record itself: building 100,000 extra objects for the
+# graph would cost more than the walk it serves.
+Node = Service | ConfigurationItem
 
 
 @dataclass
@@ -69,24 +60,26 @@ class DependencyGraph:
 def build_graph(catalog: Catalog) -> DependencyGraph:
     """The graph of every valid service and CI; references to missing records are left out."""
     graph = DependencyGraph()
-    nodes = graph.nodes
+    nodes: dict[str, Node] = graph.nodes
     for name, service in catalog.services.items():
-        ref = f"service:{name}"
-        nodes[ref] = Node(
-            ref, "service", service.record.title, service.owner, service.tier, service.customer_facing,
-            service.sla, None, None, service.lifecycle,
-        )
+        nodes["service:" + name] = service
     for name, item in catalog.cis.items():
-        ref = f"ci:{name}"
-        nodes[ref] = Node(ref, "ci", item.record.title, item.owner, None, False, None, item.type, item.redundancy, None)
-    dependents: dict[str, list[str]] = {ref: [] for ref in nodes}
-    for prefix, table in (("service", catalog.services), ("ci", catalog.cis)):
-        for name, item in table.items():  # type: ignore[attr-defined]
-            source = f"{prefix}:{name}"
-            targets = tuple(target for target in item.depends_on if target in nodes)
-            graph.depends_on[source] = targets
-            for target in targets:
-                dependents[target].append(source)
+        nodes["ci:" + name] = item
+    dependents: dict[str, list[str]] = {}
+    depends_on = graph.depends_on
+    for source, node in nodes.items():
+        targets = node.depends_on
+        dangling = False
+        for target in targets:
+            if target in nodes:
+                listed = dependents.get(target)
+                if listed is None:
+                    dependents[target] = [source]
+                else:
+                    listed.append(source)
+            else:
+                dangling = True
+        depends_on[source] = tuple(t for t in targets if t in nodes) if dangling else targets
     graph.dependents = dependents
     return graph
 

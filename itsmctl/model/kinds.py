@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsmctl.model.durations import parse_duration
@@ -103,9 +103,22 @@ class Service:
     maintenance_windows: tuple[MaintenanceWindow, ...]
     customer_facing: bool
 
+    # Shared with ConfigurationItem, so graph code can treat both alike.
+    kind: ClassVar[str] = "service"
+    ci_type: ClassVar[None] = None
+    redundancy: ClassVar[None] = None
+
     @property
     def name(self) -> str:
         return self.record.name
+
+    @property
+    def ref(self) -> str:
+        return "service:" + self.record.name
+
+    @property
+    def title(self) -> str:
+        return self.record.title
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +142,28 @@ class ConfigurationItem:
     redundancy: Redundancy | None
     maintenance_windows: tuple[MaintenanceWindow, ...]
 
+    # Shared with Service, so graph code can treat both alike.
+    kind: ClassVar[str] = "ci"
+    tier: ClassVar[None] = None
+    customer_facing: ClassVar[bool] = False
+    sla: ClassVar[None] = None
+    lifecycle: ClassVar[None] = None
+
     @property
     def name(self) -> str:
         return self.record.name
+
+    @property
+    def ref(self) -> str:
+        return "ci:" + self.record.name
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def ci_type(self) -> str:
+        return self.type
 
 
 @dataclass(frozen=True, slots=True)
