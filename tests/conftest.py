@@ -52,3 +52,51 @@ def make_repo(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
         return write_files(root, files)
 
     return make
+
+
+def load_text(*documents: str):  # type: ignore[no-untyped-def]
+    """Load YAML documents (each a string) as one in-memory repository file."""
+    from itsmctl.load.records import load_sources
+
+    text = "\n---\n".join(textwrap.dedent(doc).strip("\n") for doc in documents) + "\n"
+    return load_sources([("catalog/test.yaml", text.encode("utf-8"))])
+
+
+def team(name: str = "ops", members: str = "[alice, bob]") -> str:
+    return f"apiVersion: itsm/v1\nkind: Team\nmetadata: {{name: {name}}}\nspec: {{members: {members}}}\n"
+
+
+def service(name: str, tier: int = 3, depends: str = "[]", extra: str = "") -> str:
+    sla = "  sla: sla:gold\n" if tier <= 2 else ""
+    return (
+        f"apiVersion: itsm/v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n"
+        f"  owner: team:ops\n  tier: {tier}\n  lifecycle: production\n{sla}  dependsOn: {depends}\n{extra}"
+    )
+
+
+def ci(name: str, depends: str = "[]", extra: str = "") -> str:
+    return (
+        f"apiVersion: itsm/v1\nkind: ConfigurationItem\nmetadata: {{name: {name}}}\nspec:\n"
+        f"  type: host\n  owner: team:ops\n  environment: production\n  dependsOn: {depends}\n{extra}"
+    )
+
+
+GOLD_SLA = """apiVersion: itsm/v1
+kind: SLA
+metadata: {name: gold}
+spec:
+  availability: 99.95
+  response: {P1: 15m}
+  resolution: {P1: 4h}
+"""
+
+
+def change(name: str, targets: str, start: str, end: str, status: str = "requested", kind: str = "normal", extra: str = "") -> str:
+    return (
+        f"apiVersion: itsm/v1\nkind: Change\nmetadata: {{name: {name}}}\nspec:\n"
+        f"  title: Change {name}\n  type: {kind}\n  requester: alice\n  status: {status}\n"
+        f"  targets: {targets}\n  window: {{start: '{start}', end: '{end}'}}\n"
+        "  rollbackPlan: Restore the previous release from the artifact store and restart every node in order.\n"
+        "  testPlan: Run the smoke test suite and watch the error rate for fifteen minutes.\n"
+        f"{extra}"
+    )

@@ -32,11 +32,11 @@ def _parse(rule_text: str, zone_key: str, start: str) -> rrule:
     text = rule_text.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
+    if "DTSTART" in text.upper():
+        raise RuleError("give the first day as the window's 'start' field, not DTSTART")
     parts = dict(part.split("=", 1) for part in text.upper().split(";") if "=" in part)
     if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
         raise RuleError(f"FREQ must be one of {', '.join(ALLOWED_FREQUENCIES)}, not {parts.get('FREQ')!r}")
-    if "DTSTART" in text.upper():
-        raise RuleError("give the first day as the window's 'start' field, not DTSTART")
     year, month, day = (int(x) for x in start.split("-"))
     dtstart = datetime(year, month, day, tzinfo=ZoneInfo(zone_key))
     try:

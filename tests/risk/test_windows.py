@@ -1,0 +1,77 @@
+"""Maintenance windows from RRULEs, in their own time zone, across DST."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from itsmctl.model.kinds import MaintenanceWindow
+from itsmctl.risk.windows import RuleError, next_occurrences, parse_rule, window_covers
+
+BERLIN = ZoneInfo("Europe/Berlin")
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def weekly_tuesday_22h(duration_hours: int = 4) -> MaintenanceWindow:
+    return MaintenanceWindow("FREQ=WEEKLY;BYDAY=TU;BYHOUR=22;BYMINUTE=0", timedelta(hours=duration_hours), BERLIN, None)
+
+
+def test_window_inside_one_occurrence_is_covered() -> None:
+    window = weekly_tuesday_22h()
+    start = datetime(2026, 12, 8, 22, 30, tzinfo=BERLIN)
+    assert window_covers(window, start, start + timedelta(hours=2))
+
+
+def test_window_running_past_the_occurrence_or_on_another_day_is_not() -> None:
+    window = weekly_tuesday_22h()
+    tuesday = datetime(2026, 12, 8, 23, 0, tzinfo=BERLIN)
+    assert not window_covers(window, tuesday, tuesday + timedelta(hours=4))
+    wednesday = datetime(2026, 12, 9, 22, 30, tzinfo=BERLIN)
+    assert not window_covers(window, wednesday, wednesday + timedelta(hours=1))
+
+
+def test_local_wall_clock_is_kept_across_dst() -> None:
+    window = weekly_tuesday_22h(duration_hours=1)
+    # 22:00 Berlin is 21:00 UTC in summer (CEST) and 21:00... in winter 21:00 UTC is 22:00 CET.
+    summer = datetime(2026, 7, 7, 20, 0, tzinfo=UTC)  # 22:00 CEST
+    winter = datetime(2026, 12, 8, 21, 0, tzinfo=UTC)  # 22:00 CET
+    assert window_covers(window, summer, summer + timedelta(minutes=30))
+    assert window_covers(window, winter, winter + timedelta(minutes=30))
+    # The same UTC instant as summer's is 21:00 local in winter: outside.
+    wrong = datetime(2026, 12, 8, 20, 0, tzinfo=UTC)
+    assert not window_covers(window, wrong, wrong + timedelta(minutes=30))
+
+
+def test_occurrence_started_the_day_before_covers_a_change_after_midnight() -> None:
+    window = MaintenanceWindow("FREQ=DAILY;BYHOUR=23;BYMINUTE=0", timedelta(hours=4), UTC_ZONE, None)
+    start = datetime(2026, 12, 31, 0, 30, tzinfo=UTC)  # also crosses the year boundary
+    assert window_covers(window, start, start + timedelta(hours=2))
+
+
+def test_interval_rules_keep_their_phase_from_start() -> None:
+    fortnightly = MaintenanceWindow("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=1", timedelta(hours=2), UTC_ZONE, "2026-01-05")
+    on = datetime(2026, 1, 19, 1, 0, tzinfo=UTC)
+    off = datetime(2026, 1, 12, 1, 0, tzinfo=UTC)
+    assert window_covers(fortnightly, on, on + timedelta(hours=1))
+    assert not window_covers(fortnightly, off, off + timedelta(hours=1))
+
+
+def test_next_occurrences_lists_upcoming_windows() -> None:
+    after = datetime(2026, 12, 1, tzinfo=BERLIN)
+    upcoming = next_occurrences(weekly_tuesday_22h(), after, count=2)
+    assert [o.start for o in upcoming] == [datetime(2026, 12, 1, 22, tzinfo=BERLIN), datetime(2026, 12, 8, 22, tzinfo=BERLIN)]
+
+
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ("FREQ=MINUTELY", "FREQ must be"),
+        ("FREQ=WEEKLY;BYDAY=XX", "not a valid RRULE"),
+        ("DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY", "DTSTART"),
+    ],
+)
+def test_unusable_rules_are_rejected_with_a_reason(rule: str, message: str) -> None:
+    with pytest.raises(RuleError, match=message):
+        parse_rule(MaintenanceWindow(rule, timedelta(hours=1), UTC_ZONE, None))
