@@ -159,9 +159,21 @@ def build_catalog(records: Iterable[Record], locator: Locator) -> tuple[Catalog,
             record.schema_valid = False
             findings.append(Finding("invalid-value", Severity.ERROR, error.message, locator.locate(record, error.path)))
             continue
-        table = catalog.table(record.kind)
-        table.setdefault(record.name, typed)
+        record.typed = typed
+        catalog.table(record.kind).setdefault(record.name, typed)
     return catalog, findings
+
+
+def index_catalog(records: Iterable[Record]) -> Catalog:
+    """A catalog of records that were already checked and built (e.g. mixed from two revisions)."""
+    catalog = Catalog()
+    for record in records:
+        catalog.records.append(record)
+        if record.name and NAME_PATTERN.match(record.name):
+            catalog.by_ref.setdefault(record.ref, record)
+        if record.typed is not None:
+            catalog.table(record.kind).setdefault(record.name, record.typed)
+    return catalog
 
 
 def load_sources(sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:

@@ -11,6 +11,7 @@ from itsmctl.model.kinds import (
     Freeze,
     Policy,
     Service,
+    StandardChange,
     Team,
 )
 from itsmctl.model.record import Record
@@ -28,6 +29,7 @@ class Catalog:
     changes: dict[str, Change] = field(default_factory=dict)
     policies: dict[str, Policy] = field(default_factory=dict)
     freezes: dict[str, Freeze] = field(default_factory=dict)
+    standard_changes: dict[str, StandardChange] = field(default_factory=dict)
 
     def typed(self, ref: str) -> object | None:
         """The typed view behind ``kind:name``, or None when missing or invalid."""
@@ -44,6 +46,7 @@ class Catalog:
             "change": self.changes,  # type: ignore[dict-item]
             "policy": self.policies,  # type: ignore[dict-item]
             "freeze": self.freezes,  # type: ignore[dict-item]
+            "standard": self.standard_changes,  # type: ignore[dict-item]
         }
 
     def table(self, kind: str) -> dict[str, object]:

@@ -309,6 +309,24 @@ class Freeze:
         return self.record.name
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class StandardChange:
+    record: Record
+    owner: str
+    services: frozenset[str]
+    cis: frozenset[str]
+    ci_types: frozenset[str]
+    tiers: frozenset[int]
+    labels: dict[str, Any]
+    max_risk: str
+    required_fields: tuple[str, ...]
+    max_duration: timedelta | None
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+
 _DAY_INDEX = {day: index for index, day in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 
 
@@ -470,6 +488,24 @@ def build_freeze(record: Record) -> Freeze:
     )
 
 
+def build_standard_change(record: Record) -> StandardChange:
+    spec = record.spec
+    allowed = spec["allowedTargets"]
+    duration = spec.get("maxDuration")
+    return StandardChange(
+        record=record,
+        owner=spec["owner"],
+        services=frozenset(allowed.get("services") or ()),
+        cis=frozenset(allowed.get("cis") or ()),
+        ci_types=frozenset(allowed.get("ciTypes") or ()),
+        tiers=frozenset(allowed.get("tiers") or ()),
+        labels=allowed.get("labels") or {},
+        max_risk=spec["maxRisk"],
+        required_fields=tuple(spec.get("requiredFields") or ()),
+        max_duration=parse_duration(duration) if duration else None,
+    )
+
+
 BUILDERS = {
     "Team": build_team,
     "Service": build_service,
@@ -478,4 +514,5 @@ BUILDERS = {
     "Change": build_change,
     "Policy": build_policy,
     "Freeze": build_freeze,
+    "StandardChange": build_standard_change,
 }

@@ -32,6 +32,8 @@ class Record:
     line: int
     schema_valid: bool = True
     labels: dict[str, Any] = field(default_factory=dict)
+    # The typed view (Service, Change, ...) once built; None while invalid.
+    typed: Any = None
 
     @property
     def ref(self) -> str:

@@ -51,6 +51,13 @@ def iter_references(record: Record) -> Iterator[Reference]:
                 yield Reference(("spec", "targets", index), target, SERVICE_OR_CI, "targets")
             elif isinstance(target, dict) and isinstance(target.get("ref"), str):
                 yield Reference(("spec", "targets", index, "ref"), target["ref"], SERVICE_OR_CI, "targets")
+        yield from _single(spec, "template", ("standard",))
+    elif kind == "StandardChange":
+        yield from _single(spec, "owner", ("team",))
+        allowed = spec.get("allowedTargets")
+        if isinstance(allowed, dict):
+            yield from _many(allowed, "services", ("service",), ("spec", "allowedTargets"))
+            yield from _many(allowed, "cis", ("ci",), ("spec", "allowedTargets"))
     elif kind == "Freeze":
         scope = spec.get("scope")
         if isinstance(scope, dict):

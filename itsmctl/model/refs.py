@@ -14,6 +14,7 @@ KIND_OF_PREFIX: dict[str, str] = {
     "change": "Change",
     "policy": "Policy",
     "freeze": "Freeze",
+    "standard": "StandardChange",
 }
 PREFIX_OF_KIND: dict[str, str] = {kind: prefix for prefix, kind in KIND_OF_PREFIX.items()}
 KINDS: tuple[str, ...] = tuple(KIND_OF_PREFIX.values())

@@ -1,0 +1,1 @@
+"""The GitOps change flow: plans of pull requests, lifecycle, approvals, gates, scaffolding."""

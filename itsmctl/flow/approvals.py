@@ -1,0 +1,161 @@
+"""Which approvals a change needs, and whether the approvals it has meet them.
+
+Requirements come from the ``approvals`` of Policy records: each has a CEL
+``when`` (over ``change``, ``spec``, ``metadata``, ``name``, ``type``,
+``targets`` and ``risk``) and a list of ``require`` items: N approvals from
+members of a team, or one from the owning team of each target. The same
+counting serves code review (GitHub reviews), trailers (``Approved-by:``) and
+the audit of history. It never counts the requester's or the author's own
+approval (unless the policy allows it), a bot's, or one from outside the team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from itsmctl.model.catalog import Catalog
+from itsmctl.model.kinds import Change, Policy, Team
+from itsmctl.policy.cel import CelError, activation, compile_expression
+
+
+@dataclass(frozen=True)
+class ApprovalNeed:
+    requirement: str  # POLICY/APPROVAL id
+    label: str  # "2 approvals from team:cab"
+    team: str  # team:NAME whose members may approve
+    count: int
+    allow_self: bool
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One approval as given: who, and whether it still counts for the current head."""
+
+    identity: str  # GitHub login or e-mail address
+    source: str  # "review" or "trailer"
+    current: bool = True  # given on the current head commit
+    is_bot: bool = False
+    detail: str = ""  # e.g. the review or commit it came from
+
+
+@dataclass
+class NeedResult:
+    need: ApprovalNeed
+    approvers: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (identity, why)
+
+    @property
+    def satisfied(self) -> bool:
+        return len(self.approvers) >= self.need.count
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.need.count - len(self.approvers))
+
+
+def _risk_variables(level: str, score: int) -> dict[str, object]:
+    return {"level": level, "score": score}
+
+
+def applicable_requirements(
+    change: Change, policies: Iterable[Policy], risk_level: str, risk_score: int
+) -> list[tuple[Policy, int]]:
+    """(policy, index) of every approval requirement whose ``when`` holds for the change."""
+    variables = {
+        "change": change.record.body,
+        "spec": change.record.spec,
+        "metadata": change.record.metadata,
+        "name": change.name,
+        "type": change.type,
+        "targets": list(change.target_refs),
+        "risk": _risk_variables(risk_level, risk_score),
+    }
+    context = activation(variables)
+    found = []
+    for policy in policies:
+        for requirement in policy.approvals:
+            if requirement.when is not None:
+                try:
+                    applies = compile_expression(requirement.when).evaluate(context)
+                except CelError:
+                    applies = True  # fail closed: a broken condition still demands approval
+                if applies is not True:
+                    continue
+            found.append((policy, requirement.index))
+    return found
+
+
+def required_approvals(
+    change: Change, policies: Iterable[Policy], catalog: Catalog, risk_level: str, risk_score: int
+) -> list[ApprovalNeed]:
+    needs: list[ApprovalNeed] = []
+    for policy, index in applicable_requirements(change, policies, risk_level, risk_score):
+        requirement = policy.approvals[index]
+        requirement_id = f"{policy.name}/{requirement.id}"
+        for rule in requirement.require:
+            if rule.team:
+                needs.append(
+                    ApprovalNeed(requirement_id, f"{rule.count} approval(s) from {rule.team}", rule.team, rule.count, requirement.allow_self_approval)
+                )
+            if rule.owners:
+                owners = sorted({owner for ref in change.target_refs if (owner := catalog.owner_of(ref))})
+                for owner in owners:
+                    needs.append(
+                        ApprovalNeed(requirement_id, f"{rule.count} approval(s) from owner {owner}", owner, rule.count, requirement.allow_self_approval)
+                    )
+    return _merge(needs)
+
+
+def _merge(needs: list[ApprovalNeed]) -> list[ApprovalNeed]:
+    """The same team asked for twice needs the larger count, not both."""
+    merged: dict[str, ApprovalNeed] = {}
+    for need in needs:
+        existing = merged.get(need.team)
+        if existing is None or need.count > existing.count:
+            merged[need.team] = ApprovalNeed(
+                need.requirement if existing is None else f"{existing.requirement}, {need.requirement}",
+                need.label,
+                need.team,
+                need.count,
+                need.allow_self and (existing.allow_self if existing else True),
+            )
+    return list(merged.values())
+
+
+def team_members(catalog: Catalog, team_ref: str) -> frozenset[str]:
+    team = catalog.typed(team_ref)
+    return frozenset(m.lower() for m in team.members) if isinstance(team, Team) else frozenset()
+
+
+Membership = Callable[[str, str], bool]  # (team ref, identity) -> member?
+
+
+def count_approvals(
+    needs: list[ApprovalNeed], approvals: list[Approval], excluded: dict[str, str], is_member: Membership
+) -> list[NeedResult]:
+    """Match approvals to needs. ``excluded`` maps identities to why their approval cannot count."""
+    results = []
+    for need in needs:
+        result = NeedResult(need)
+        seen: set[str] = set()
+        for approval in approvals:
+            who = approval.identity.lower()
+            if who in seen:
+                continue
+            seen.add(who)
+            why = None
+            if approval.is_bot:
+                why = "bots cannot approve"
+            elif not approval.current:
+                why = "approved an earlier commit; a new push needs a new approval"
+            elif who in excluded and not need.allow_self:
+                why = excluded[who]
+            elif not is_member(need.team, who):
+                why = f"not a member of {need.team}"
+            if why is None:
+                result.approvers.append(approval.identity)
+            else:
+                result.rejected.append((approval.identity, why))
+        results.append(result)
+    return results

@@ -1,0 +1,206 @@
+"""``plan``: what a pull request changes, and whether the change flow allows it.
+
+Three revisions matter: the head of the pull request, the base branch tip, and
+their merge base. What the pull request *did* is the diff merge-base -> head;
+what is *trusted* (teams, policies, owners used to decide who must approve) is
+the base branch tip, so a pull request cannot weaken the rules that judge it.
+Only the head is loaded in full (and validated); of the other two revisions
+only the files that differ from the head are read, from git objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import git
+
+from itsmctl.findings import Finding, Severity, sort_findings
+from itsmctl.flow.approvals import ApprovalNeed, required_approvals
+from itsmctl.flow.diff import FieldChange, diff_values, touches
+from itsmctl.flow.lifecycle import APPROVED_STATES, SCOPE_FIELDS, check_transition
+from itsmctl.flow.templates import template_match
+from itsmctl.load.records import LoadResult, index_catalog
+from itsmctl.model.catalog import Catalog
+from itsmctl.model.kinds import Change, Policy
+from itsmctl.model.record import Record
+from itsmctl.risk.planning import Planning
+from itsmctl.risk.score import RiskAssessment, assess
+from itsmctl.rules.base import CheckContext
+from itsmctl.validation import ValidationResult, check_loaded
+from itsmctl.vcs.git import load_paths, load_revision, merge_base, resolve_commit
+
+TRANSITION_RULE = "illegal-transition"
+SCOPE_RULE = "approved-scope-edit"
+COLLISION_RULE = "change-id-collision"
+
+
+@dataclass
+class RecordDiff:
+    kind: str
+    name: str
+    action: str  # added | modified | removed
+    path: str
+    previous_path: str | None
+    fields: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class ChangePlan:
+    change: Change
+    previous: Change | None
+    risk: RiskAssessment
+    needs: list[ApprovalNeed]
+    template: str | None  # the StandardChange that pre-approves it, when it matches
+
+    @property
+    def transition(self) -> tuple[str | None, str]:
+        return (self.previous.status if self.previous else None, self.change.status)
+
+
+@dataclass
+class Plan:
+    base: str
+    head: str
+    merge_base: str
+    records: list[RecordDiff]
+    changes: list[ChangePlan]
+    findings: list[Finding]
+    validation: ValidationResult
+    head_catalog: Catalog
+    trusted_catalog: Catalog
+
+
+def _changed_paths(repo: git.Repo, old: str, new: str) -> set[str]:
+    """Paths that differ between two commits (both sides of a rename)."""
+    output = repo.git.diff("--name-status", "-z", "-M", "--no-color", old, new, "--", stdout_as_string=False)
+    fields = [f.decode("utf-8", "surrogateescape") for f in output.split(b"\0") if f]
+    changed: set[str] = set()
+    index = 0
+    while index < len(fields):
+        # Renames and copies carry two paths; records are matched by identity anyway.
+        width = 3 if fields[index].startswith(("R", "C")) else 2
+        changed.update(fields[index + 1 : index + width])
+        index += width
+    return changed
+
+
+def _keyed(records: list[Record]) -> dict[tuple[str, str], Record]:
+    keyed: dict[tuple[str, str], Record] = {}
+    for record in records:
+        if record.kind and record.name:
+            keyed.setdefault((record.kind, record.name), record)
+    return keyed
+
+
+def _mixed(head: LoadResult, replaced: set[str], other: LoadResult) -> Catalog:
+    """Head's records, except those in ``replaced`` files, which come from ``other``."""
+    kept = [r for r in head.catalog.records if r.path not in replaced]
+    return index_catalog([*kept, *other.catalog.records])
+
+
+def _record_diffs(before: dict[tuple[str, str], Record], after: dict[tuple[str, str], Record]) -> list[RecordDiff]:
+    diffs = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old is None and new is not None:
+            diffs.append(RecordDiff(key[0], key[1], "added", new.path, None))
+        elif new is None and old is not None:
+            diffs.append(RecordDiff(key[0], key[1], "removed", old.path, old.path))
+        elif old is not None and new is not None:
+            fields = diff_values(old.body, new.body)
+            if fields or old.path != new.path:
+                diffs.append(RecordDiff(key[0], key[1], "modified", new.path, old.path, fields))
+    return diffs
+
+
+def _flow_findings(
+    ctx: CheckContext, change: Change, previous: Change | None, fields: list[FieldChange], pre_approved: bool
+) -> list[Finding]:
+    findings = []
+    record = change.record
+    verdict = check_transition(
+        previous.status if previous else None, change.status, change.type, pre_approved, change.pir is not None
+    )
+    if not verdict.allowed:
+        findings.append(ctx.finding(TRANSITION_RULE, Severity.ERROR, record, ("spec", "status"), verdict.reason))
+    if previous is not None and previous.status in APPROVED_STATES and change.status != "requested":
+        edited = [name for name in SCOPE_FIELDS if touches(fields, name)]
+        for name in edited:
+            findings.append(
+                ctx.finding(
+                    SCOPE_RULE,
+                    Severity.ERROR,
+                    record,
+                    ("spec", name),
+                    f"spec.{name} of {change.name} changed after it was {previous.status}",
+                    "set status back to requested in the same pull request, so it is approved again",
+                )
+            )
+    return findings
+
+
+def _trusted_policies(trusted: Catalog, head: Catalog) -> list[Policy]:
+    """Base policies always apply; the head's apply too, so a PR may tighten but never loosen."""
+    return [*trusted.policies.values(), *head.policies.values()]
+
+
+def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
+    base = resolve_commit(repo, base_rev)
+    head = resolve_commit(repo, head_rev)
+    ancestor = merge_base(repo, base, head)
+
+    head_loaded = load_revision(repo, head.hexsha)
+    validation = check_loaded(head_loaded)
+
+    pr_paths = _changed_paths(repo, ancestor.hexsha, head.hexsha)
+    before_loaded = load_paths(repo, ancestor.hexsha, pr_paths)
+    drift_paths = _changed_paths(repo, base.hexsha, head.hexsha)
+    base_loaded = load_paths(repo, base.hexsha, drift_paths)
+    trusted = _mixed(head_loaded, drift_paths, base_loaded)
+
+    head_in_pr = [r for r in head_loaded.catalog.records if r.path in pr_paths]
+    before = _keyed(before_loaded.catalog.records)
+    after = _keyed(head_in_pr)
+    records = _record_diffs(before, after)
+
+    ctx = CheckContext(head_loaded.catalog, head_loaded.locator)
+    planning = Planning(head_loaded.catalog)
+    policies = _trusted_policies(trusted, head_loaded.catalog)
+    findings = list(validation.findings)
+    changes: list[ChangePlan] = []
+    for diff in records:
+        if diff.kind != "Change" or diff.action == "removed":
+            continue
+        change = head_loaded.catalog.changes.get(diff.name)
+        if change is None or change.record.path not in pr_paths:
+            continue  # invalid at head: validation already reports why
+        old_record = before.get(("Change", diff.name))
+        previous = old_record.typed if old_record is not None else None
+        risk = assess(change, planning)
+        template = template_match(change, trusted, risk.level)
+        findings.extend(_flow_findings(ctx, change, previous, diff.fields, template is not None))
+        if previous is None and diff.name in trusted.changes:
+            other = trusted.changes[diff.name].record
+            findings.append(
+                ctx.finding(
+                    COLLISION_RULE,
+                    Severity.ERROR,
+                    change.record,
+                    ("metadata", "name"),
+                    f"change id {diff.name} is already taken on the base branch ({other.path})",
+                    "pick a new id: 'itsmctl new change' generates collision-free ones",
+                )
+            )
+        needs = [] if template else required_approvals(change, policies, trusted, risk.level, risk.score)
+        changes.append(ChangePlan(change, previous, risk, needs, template))
+    return Plan(
+        base=base.hexsha,
+        head=head.hexsha,
+        merge_base=ancestor.hexsha,
+        records=records,
+        changes=changes,
+        findings=sort_findings(findings),
+        validation=validation,
+        head_catalog=head_loaded.catalog,
+        trusted_catalog=trusted,
+    )

@@ -1,0 +1,135 @@
+"""Reading records straight from git objects, with GitPython.
+
+One ``git ls-tree`` lists a revision's record files; their blobs are then read
+through GitPython's persistent ``git cat-file --batch`` process, so loading a
+revision costs two git processes however many files it has, and never touches
+the working tree.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from itsmctl.errors import ItsmError
+from itsmctl.findings import Finding, Location, Severity
+from itsmctl.load.discover import RECORD_ROOTS, YAML_SUFFIXES
+from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
+
+_SYMLINK_MODE = "120000"
+
+
+def open_repository(path: Path) -> git.Repo:
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ItsmError(f"{path}: not inside a git repository") from None
+
+
+def resolve_commit(repo: git.Repo, rev: str) -> git.Commit:
+    try:
+        return repo.commit(rev)
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise ItsmError(f"unknown revision {rev!r}") from None
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str
+    sha: str
+    size: int
+    path: str
+
+
+def _list_blobs(repo: git.Repo, commit: git.Commit) -> list[TreeEntry]:
+    output = repo.git.ls_tree("-r", "-l", "-z", "--full-tree", commit.hexsha, stdout_as_string=False)
+    entries = []
+    for raw in output.split(b"\0"):
+        if not raw:
+            continue
+        meta, _, path_bytes = raw.partition(b"\t")
+        mode, kind, sha, size = meta.decode().split()
+        if kind == "blob":
+            path = path_bytes.decode("utf-8", "surrogateescape")
+            entries.append(TreeEntry(mode, sha, int(size) if size.isdigit() else 0, path))
+    return entries
+
+
+def record_entries(blobs: list[TreeEntry]) -> list[TreeEntry]:
+    """YAML files under catalog/, changes/ and policies/ (anywhere when none exists), as on disk."""
+    roots = {root for root in RECORD_ROOTS if any(e.path.startswith(root + "/") for e in blobs)}
+
+    def wanted(entry: TreeEntry) -> bool:
+        parts = entry.path.split("/")
+        if not entry.path.endswith(YAML_SUFFIXES) or any(part.startswith(".") for part in parts):
+            return False
+        return not roots or parts[0] in roots
+
+    return sorted((e for e in blobs if wanted(e)), key=lambda e: e.path)
+
+
+def _read_blob(repo: git.Repo, sha: str) -> bytes:
+    return bytes(repo.odb.stream(bytes.fromhex(sha)).read())
+
+
+def _sources(
+    repo: git.Repo, entries: list[TreeEntry], by_path: dict[str, TreeEntry], max_bytes: int, problems: list[Finding]
+) -> Iterator[tuple[str, bytes]]:
+    for entry in entries:
+        target = entry
+        if entry.mode == _SYMLINK_MODE:
+            link = _read_blob(repo, entry.sha).decode("utf-8", "replace")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), link))
+            target_entry = by_path.get(resolved)
+            if link.startswith("/") or resolved.startswith("..") or target_entry is None:
+                problems.append(
+                    Finding(
+                        "unsafe-path",
+                        Severity.ERROR,
+                        "symlink points outside the repository (or to no file); it was not followed",
+                        Location(entry.path),
+                        "replace the link with the file itself",
+                    )
+                )
+                continue
+            target = target_entry
+        if target.size > max_bytes:
+            problems.append(too_large(entry.path, target.size, max_bytes))
+            continue
+        yield entry.path, _read_blob(repo, target.sha)
+
+
+def load_revision(repo: git.Repo, rev: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """Load every record of a revision from git objects."""
+    commit = resolve_commit(repo, rev)
+    blobs = _list_blobs(repo, commit)
+    by_path = {entry.path: entry for entry in blobs}
+    problems: list[Finding] = []
+    result = load_sources(_sources(repo, record_entries(blobs), by_path, max_bytes, problems), max_bytes)
+    result.findings.extend(problems)
+    return result
+
+
+def load_paths(repo: git.Repo, rev: str, paths: set[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """Load only the record files among ``paths`` that exist in a revision."""
+    commit = resolve_commit(repo, rev)
+    if not paths:
+        return load_sources([], max_bytes)
+    blobs = _list_blobs(repo, commit)
+    by_path = {entry.path: entry for entry in blobs}
+    wanted = [entry for entry in record_entries(blobs) if entry.path in paths]
+    problems: list[Finding] = []
+    result = load_sources(_sources(repo, wanted, by_path, max_bytes, problems), max_bytes)
+    result.findings.extend(problems)
+    return result
+
+
+def merge_base(repo: git.Repo, base: git.Commit, head: git.Commit) -> git.Commit:
+    bases = repo.merge_base(base, head)
+    if not bases:
+        raise ItsmError(f"{base.hexsha[:12]} and {head.hexsha[:12]} have no common history")
+    return bases[0]  # type: ignore[return-value]
