@@ -16,6 +16,7 @@ import click
 from itsmctl import __version__
 from itsmctl.cli import graph as graph_command
 from itsmctl.cli import impact as impact_command
+from itsmctl.cli import plan as plan_command
 from itsmctl.cli import risk as risk_command
 from itsmctl.cli import rules as rules_command
 from itsmctl.cli import schedule as schedule_command
@@ -50,6 +51,7 @@ for command in (
     impact_command.impact,
     risk_command.risk,
     schedule_command.schedule,
+    plan_command.plan,
 ):
     cli.add_command(command)
 

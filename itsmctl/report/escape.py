@@ -29,3 +29,21 @@ def github_property(text: str) -> str:
 def xml_text(text: str) -> str:
     """Drop what XML cannot represent; ElementTree escapes the rest."""
     return _XML_INVALID.sub("\ufffd", text)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def markdown(text: str) -> str:
+    """Inline Markdown text on GitHub: no formatting, no HTML, no @mentions, one line."""
+    text = terminal(str(text)).replace("\\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    # A zero-width space keeps "@team" from notifying anyone.
+    return text.replace("@", "@\u200b")
+
+
+def markdown_code(text: str) -> str:
+    """Inline code: backticks in the value are replaced, as Markdown offers no escape inside code."""
+    cleaned = terminal(str(text)).replace("`", "'")
+    return f"`{cleaned}`"

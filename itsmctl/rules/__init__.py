@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from itsmctl.rules import (
     alias_bomb,
+    approved_scope_edit,
+    change_id_collision,
     change_window,
     complex_key,
     dangling_reference,
@@ -14,6 +16,7 @@ from itsmctl.rules import (
     encoding,
     file_too_large,
     freeze_violation,
+    illegal_transition,
     invalid_value,
     maintenance_window,
     not_a_mapping,
@@ -76,6 +79,10 @@ _MODULES = (
     schedule_conflict,
     freeze_violation,
     outside_maintenance,
+    # Change flow (reported by plan)
+    illegal_transition,
+    approved_scope_edit,
+    change_id_collision,
     # Policies
     policy_expression,
     policy_rule,
