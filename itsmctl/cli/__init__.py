@@ -17,6 +17,7 @@ from itsmctl import __version__
 from itsmctl.cli import graph as graph_command
 from itsmctl.cli import impact as impact_command
 from itsmctl.cli import plan as plan_command
+from itsmctl.cli import review as review_command
 from itsmctl.cli import risk as risk_command
 from itsmctl.cli import rules as rules_command
 from itsmctl.cli import schedule as schedule_command
@@ -52,6 +53,7 @@ for command in (
     risk_command.risk,
     schedule_command.schedule,
     plan_command.plan,
+    review_command.review,
 ):
     cli.add_command(command)
 

@@ -29,6 +29,7 @@ from itsmctl.rules.base import CheckContext
 from itsmctl.validation import ValidationResult, check_loaded
 from itsmctl.vcs.git import load_paths, load_revision, merge_base, resolve_commit
 
+AUTHORISED_OR_CLOSED = frozenset({"approved", "scheduled", "in-progress", "completed", "failed", "rolled-back"})
 TRANSITION_RULE = "illegal-transition"
 SCOPE_RULE = "approved-scope-edit"
 COLLISION_RULE = "change-id-collision"
@@ -55,6 +56,13 @@ class ChangePlan:
     @property
     def transition(self) -> tuple[str | None, str]:
         return (self.previous.status if self.previous else None, self.change.status)
+
+    @property
+    def grants_authorisation(self) -> bool:
+        """Whether merging this pull request authorises the change: approvals are due now."""
+        authorised = AUTHORISED_OR_CLOSED
+        before = self.previous.status if self.previous else None
+        return self.change.status in authorised and before not in authorised
 
 
 @dataclass

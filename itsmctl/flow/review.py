@@ -1,0 +1,114 @@
+"""``review``: approvals given in code review, checked against what policy requires.
+
+Only the latest review of each reviewer counts (a later "changes requested" or
+a dismissal withdraws an approval; a plain comment does not), only approvals
+given on the pull request's current head commit count (a push makes earlier
+ones stale), and never a bot's, the change requester's, the pull request
+author's, or one from outside the required team. Who belongs to a team is
+decided by the base branch's Team records or, for teams with ``githubTeam``,
+by GitHub's team membership: a pull request cannot enlist its own approvers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import git
+
+from itsmctl.errors import ItsmError
+from itsmctl.flow.approvals import Approval, NeedResult, count_approvals, team_members
+from itsmctl.flow.plan import ChangePlan, Plan, build_plan
+from itsmctl.model.catalog import Catalog
+from itsmctl.model.kinds import Team
+from itsmctl.vcs.git import resolve_commit
+from itsmctl.vcs.github import GitHubClient, PullRequestInfo, Review
+
+_DECISIVE = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
+
+
+@dataclass
+class ReviewOutcome:
+    pull: PullRequestInfo
+    plan: Plan
+    results: dict[str, list[NeedResult]]
+
+    def due(self) -> list[ChangePlan]:
+        """Changes this pull request authorises: their approvals must be complete."""
+        return [item for item in self.plan.changes if item.grants_authorisation and item.needs]
+
+    @property
+    def satisfied(self) -> bool:
+        return all(all(r.satisfied for r in self.results[item.change.name]) for item in self.due())
+
+    def missing(self) -> list[str]:
+        lines = []
+        for item in self.due():
+            for result in self.results[item.change.name]:
+                if not result.satisfied:
+                    lines.append(f"{item.change.name}: {result.missing} more from {result.need.team}")
+        return lines
+
+
+def latest_decisive_reviews(reviews: Iterable[Review]) -> dict[str, Review]:
+    """Each reviewer's latest approval, change request or dismissal; comments do not change state."""
+    latest: dict[str, Review] = {}
+    ordered = sorted(reviews, key=lambda r: (r.submitted_at is None, r.submitted_at or 0, r.id))  # type: ignore[arg-type, return-value]
+    for review in ordered:
+        if review.state in _DECISIVE:
+            latest[review.reviewer.lower()] = review
+    return latest
+
+
+def approvals_from_reviews(reviews: Iterable[Review], head_sha: str) -> list[Approval]:
+    return [
+        Approval(review.reviewer, "review", review.commit == head_sha, review.is_bot, f"review {review.id}")
+        for review in latest_decisive_reviews(reviews).values()
+        if review.state == "APPROVED"
+    ]
+
+
+def membership(trusted: Catalog, client: GitHubClient | None):  # type: ignore[no-untyped-def]
+    def is_member(team_ref: str, identity: str) -> bool:
+        if identity.lower() in team_members(trusted, team_ref):
+            return True
+        team = trusted.typed(team_ref)
+        if client is not None and isinstance(team, Team) and team.github_team and "@" not in identity:
+            return client.is_team_member(team.github_team, identity)
+        return False
+
+    return is_member
+
+
+def excluded_identities(item: ChangePlan, author: str | None) -> dict[str, str]:
+    excluded = {item.change.requester.lower(): f"requested {item.change.name} (no self-approval)"}
+    if author:
+        excluded.setdefault(author.lower(), "opened the pull request (no self-approval)")
+    return excluded
+
+
+def check_approvals(plan: Plan, approvals: list[Approval], author: str | None, is_member) -> dict[str, list[NeedResult]]:  # type: ignore[no-untyped-def]
+    return {
+        item.change.name: count_approvals(item.needs, approvals, excluded_identities(item, author), is_member)
+        for item in plan.changes
+    }
+
+
+def review_pull_request(repo: git.Repo, client: GitHubClient, number: int) -> ReviewOutcome:
+    pull = client.pull_request(number)
+    try:
+        resolve_commit(repo, pull.head_sha)
+    except ItsmError:
+        raise ItsmError(
+            f"the head {pull.head_sha[:12]} of #{number} is not in this clone; "
+            f"fetch it first (git fetch origin pull/{number}/head) or check out with fetch-depth: 0"
+        ) from None
+    base = pull.base_sha
+    try:
+        base = resolve_commit(repo, f"origin/{pull.base_ref}").hexsha
+    except ItsmError:
+        pass  # no remote-tracking branch: the base as GitHub last saw it
+    plan = build_plan(repo, base, pull.head_sha)
+    approvals = approvals_from_reviews(client.reviews(number), pull.head_sha)
+    results = check_approvals(plan, approvals, pull.author, membership(plan.trusted_catalog, client))
+    return ReviewOutcome(pull, plan, results)
