@@ -14,8 +14,10 @@ from pathlib import Path
 import click
 
 from itsmctl import __version__
+from itsmctl.cli import gate as gate_command
 from itsmctl.cli import graph as graph_command
 from itsmctl.cli import impact as impact_command
+from itsmctl.cli import new as new_command
 from itsmctl.cli import plan as plan_command
 from itsmctl.cli import review as review_command
 from itsmctl.cli import risk as risk_command
@@ -54,6 +56,8 @@ for command in (
     schedule_command.schedule,
     plan_command.plan,
     review_command.review,
+    gate_command.gate,
+    new_command.new,
 ):
     cli.add_command(command)
 

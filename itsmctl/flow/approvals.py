@@ -112,14 +112,18 @@ def _merge(needs: list[ApprovalNeed]) -> list[ApprovalNeed]:
     merged: dict[str, ApprovalNeed] = {}
     for need in needs:
         existing = merged.get(need.team)
-        if existing is None or need.count > existing.count:
-            merged[need.team] = ApprovalNeed(
-                need.requirement if existing is None else f"{existing.requirement}, {need.requirement}",
-                need.label,
-                need.team,
-                need.count,
-                need.allow_self and (existing.allow_self if existing else True),
-            )
+        if existing is None:
+            merged[need.team] = need
+            continue
+        larger = need if need.count > existing.count else existing
+        merged[need.team] = ApprovalNeed(
+            f"{existing.requirement}, {need.requirement}",
+            larger.label,
+            need.team,
+            larger.count,
+            # Self-approval only where every requirement allows it.
+            need.allow_self and existing.allow_self,
+        )
     return list(merged.values())
 
 

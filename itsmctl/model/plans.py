@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # Text that `itsmctl new change` writes into plans, and what people leave behind.
-_PLACEHOLDER = re.compile(r"^\s*(TODO|TBD|FIXME|N/?A|-|\.\.\.)\b|<describe", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^\s*(?:(?:TODO|TBD|FIXME|N/?A)\b|-+\s*$|\.{3}\s*$)|<describe", re.IGNORECASE)
 
 
 def is_placeholder(text: str) -> bool:

@@ -1,0 +1,94 @@
+"""The deploy gate: may this deploy go ahead now?
+
+Open only when a change that is approved, scheduled or in progress targets the
+service (or the CI being deployed to), its window contains the moment of the
+deploy, and no freeze forbids it. Emergency changes pass a freeze only where
+the freeze allows emergencies. Every change that was considered is reported
+with the reason it did not open the gate, so a closed gate says what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from itsmctl.model.catalog import Catalog
+from itsmctl.model.kinds import AUTHORISED_STATUSES, Change, ConfigurationItem
+from itsmctl.risk.planning import Planning
+
+
+@dataclass(frozen=True)
+class Candidate:
+    change: str
+    status: str
+    opens: bool
+    reason: str
+
+
+@dataclass
+class GateDecision:
+    service: str
+    ci: str | None
+    environment: str | None
+    at: datetime
+    open: bool = False
+    change: str | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _targets_deploy(change: Change, service_ref: str, ci_ref: str | None) -> bool:
+    targets = set(change.target_refs)
+    return service_ref in targets or (ci_ref is not None and ci_ref in targets)
+
+
+def _judge(change: Change, planning: Planning, at: datetime) -> tuple[bool, str]:
+    if change.status not in AUTHORISED_STATUSES:
+        return False, f"is {change.status}; only approved, scheduled or in-progress changes open the gate"
+    window = change.window
+    if window is None:
+        return False, "has no window"
+    if at < window.start:
+        return False, f"window starts {window.start.isoformat()}"
+    if at >= window.end:
+        return False, f"window ended {window.end.isoformat()}"
+    for hit in planning.freeze_hits(change):
+        if hit.freeze.window.contains(at) and not hit.allowed:
+            return False, f"freeze {hit.freeze.name!r} is on and does not allow {change.type} changes"
+    return True, f"{change.type} change {change.status}, window {window.start.isoformat()} .. {window.end.isoformat()}"
+
+
+def decide(catalog: Catalog, service: str, ci: str | None, environment: str | None, at: datetime) -> GateDecision:
+    service_ref = f"service:{service}"
+    ci_ref = f"ci:{ci}" if ci else None
+    decision = GateDecision(service, ci, environment, at)
+    if service not in catalog.services:
+        decision.problems.append(f"no service {service!r} in the catalog")
+        return decision
+    if ci is not None:
+        item = catalog.cis.get(ci)
+        if item is None:
+            decision.problems.append(f"no CI {ci!r} in the catalog")
+            return decision
+        if environment and item.environment != environment:
+            decision.problems.append(f"ci:{ci} is in {item.environment}, not {environment}")
+            return decision
+    elif environment:
+        environments = {
+            dep.environment
+            for dep in (catalog.typed(ref) for ref in catalog.services[service].depends_on)
+            if isinstance(dep, ConfigurationItem)
+        }
+        if environments and environment not in environments:
+            decision.problems.append(f"service:{service} runs on no CI in {environment} ({', '.join(sorted(environments))})")
+            return decision
+    planning = Planning(catalog, now=at)
+    for change in sorted(catalog.changes.values(), key=lambda c: c.name):
+        if not _targets_deploy(change, service_ref, ci_ref):
+            continue
+        opens, reason = _judge(change, planning, at)
+        decision.candidates.append(Candidate(change.name, change.status, opens, reason))
+        if opens and not decision.open:
+            decision.open = True
+            decision.change = change.name
+    return decision
