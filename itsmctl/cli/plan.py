@@ -8,8 +8,9 @@ import click
 
 from itsmctl.cli.common import repository_root
 from itsmctl.cli.options import emit, fail_on_option, output_option, parse_severity
-from itsmctl.findings import exit_code_for
+from itsmctl.findings import exit_code_for, sort_findings
 from itsmctl.flow.plan import build_plan
+from itsmctl.flow.trailers import check_trailer_approvals
 from itsmctl.report.plan import render_json, render_markdown, render_text
 from itsmctl.vcs.git import open_repository
 
@@ -18,9 +19,16 @@ from itsmctl.vcs.git import open_repository
 @click.option("--base", required=True, metavar="REV", help="The branch the pull request goes into, e.g. origin/main.")
 @click.option("--head", default="HEAD", show_default=True, metavar="REV", help="The pull request's head.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--approvals",
+    type=click.Choice(["none", "trailers"]),
+    default="none",
+    show_default=True,
+    help="trailers: count Approved-by trailers of the head merge commit and fail when approvals are missing.",
+)
 @fail_on_option
 @output_option
-def plan(base: str, head: str, output_format: str, fail_on: str, output: Path | None) -> int:
+def plan(base: str, head: str, output_format: str, approvals: str, fail_on: str, output: Path | None) -> int:
     """Report the records a pull request adds, modifies and removes, with risk and required approvals.
 
     Reads both revisions from git objects (not the working tree). Fails on
@@ -29,6 +37,13 @@ def plan(base: str, head: str, output_format: str, fail_on: str, output: Path | 
     """
     repo = open_repository(repository_root())
     result = build_plan(repo, base, head)
-    renderers = {"text": render_text, "json": render_json, "markdown": render_markdown}
-    emit(renderers[output_format](result), output)
+    received = None
+    if approvals == "trailers":
+        received, missing = check_trailer_approvals(repo, result)
+        result.findings = sort_findings([*result.findings, *missing])
+    if output_format == "text":
+        text = render_text(result)
+    else:
+        text = (render_json if output_format == "json" else render_markdown)(result, received)
+    emit(text, output)
     return exit_code_for(result.findings, parse_severity(fail_on))

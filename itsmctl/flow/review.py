@@ -80,16 +80,17 @@ def membership(trusted: Catalog, client: GitHubClient | None):  # type: ignore[n
     return is_member
 
 
-def excluded_identities(item: ChangePlan, author: str | None) -> dict[str, str]:
+def excluded_identities(item: ChangePlan, authors: dict[str, str]) -> dict[str, str]:
     excluded = {item.change.requester.lower(): f"requested {item.change.name} (no self-approval)"}
-    if author:
-        excluded.setdefault(author.lower(), "opened the pull request (no self-approval)")
+    for identity, why in authors.items():
+        excluded.setdefault(identity.lower(), why)
     return excluded
 
 
-def check_approvals(plan: Plan, approvals: list[Approval], author: str | None, is_member) -> dict[str, list[NeedResult]]:  # type: ignore[no-untyped-def]
+def check_approvals(plan: Plan, approvals: list[Approval], authors: dict[str, str], is_member) -> dict[str, list[NeedResult]]:  # type: ignore[no-untyped-def]
+    """Count approvals per change; ``authors`` maps identities that authored the work to why they are out."""
     return {
-        item.change.name: count_approvals(item.needs, approvals, excluded_identities(item, author), is_member)
+        item.change.name: count_approvals(item.needs, approvals, excluded_identities(item, authors), is_member)
         for item in plan.changes
     }
 
@@ -110,5 +111,6 @@ def review_pull_request(repo: git.Repo, client: GitHubClient, number: int) -> Re
         pass  # no remote-tracking branch: the base as GitHub last saw it
     plan = build_plan(repo, base, pull.head_sha)
     approvals = approvals_from_reviews(client.reviews(number), pull.head_sha)
-    results = check_approvals(plan, approvals, pull.author, membership(plan.trusted_catalog, client))
+    authors = {pull.author: "opened the pull request (no self-approval)"}
+    results = check_approvals(plan, approvals, authors, membership(plan.trusted_catalog, client))
     return ReviewOutcome(pull, plan, results)

@@ -19,6 +19,7 @@ from itsmctl.rules import (
     illegal_transition,
     invalid_value,
     maintenance_window,
+    missing_approval,
     not_a_mapping,
     outside_maintenance,
     owner_members,
@@ -83,6 +84,7 @@ _MODULES = (
     illegal_transition,
     approved_scope_edit,
     change_id_collision,
+    missing_approval,
     # Policies
     policy_expression,
     policy_rule,

@@ -1,0 +1,95 @@
+"""Approvals as Approved-by trailers on merge commits (teams without GitHub)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from itsmctl.flow.plan import build_plan
+from itsmctl.flow.trailers import check_trailer_approvals
+from itsmctl.vcs.trailers import parse_person, parse_trailers
+from tests.conftest import GOLD_SLA, change, ci, service, team
+from tests.gitrepo import GitRepo
+
+POLICY = """apiVersion: itsm/v1
+kind: Policy
+metadata: {name: change-management}
+spec:
+  approvals:
+    - id: cab
+      require: [{team: team:cab, count: 2}]
+"""
+CAB = team("cab", "[carol@acme.example, dave@acme.example, erin@acme.example]")
+WINDOW = ("2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00")
+
+
+def test_trailer_parsing_follows_git() -> None:
+    message = "Merge branch 'x'\n\nBody text.\n\nApproved-by: Carol C <carol@acme.example>\nRisk: high\n  (score 47)\n"
+    assert parse_trailers(message) == [("Approved-by", "Carol C <carol@acme.example>"), ("Risk", "high (score 47)")]
+    assert parse_trailers("Approved-by: Carol <carol@acme.example>") == []  # a subject is not a trailer block
+    assert parse_trailers("Subject\n\nnot: a trailer\nbecause this line is prose\n") == []
+    assert parse_person("Carol C <Carol@Acme.Example>").identity == "carol@acme.example"  # type: ignore[union-attr]
+    assert parse_person("carol") is None
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("catalog", {
+        "catalog/all.yaml": "\n---\n".join([team(), CAB, GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]")]),
+        "policies/p.yaml": POLICY,
+        "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW).replace("requester: alice", "requester: alice@acme.example"),
+    })
+    repo.branch("approve")
+    repo.commit("approve chg-1", {
+        "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW, status="approved").replace("requester: alice", "requester: alice@acme.example"),
+    }, author="Alice <alice@acme.example>")
+    repo.checkout("main")
+    return repo
+
+
+def _check(repo: GitRepo):  # type: ignore[no-untyped-def]
+    plan = build_plan(repo.repo, "HEAD^1", "HEAD")
+    return check_trailer_approvals(repo.repo, plan)
+
+
+def test_enough_trailers_on_the_merge_commit_pass(repo: GitRepo) -> None:
+    repo.merge("approve", "Merge approve\n\nApproved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n")
+    results, findings = _check(repo)
+    assert findings == []
+    assert results["chg-1"][0].approvers == ["carol@acme.example", "dave@acme.example"]
+
+
+def test_missing_trailers_are_a_finding_at_the_status_line(repo: GitRepo) -> None:
+    repo.merge("approve", "Merge approve\n\nApproved-by: Carol <carol@acme.example>\n")
+    _, findings = _check(repo)
+    assert [(f.rule, f.location.path, f.location.line) for f in findings] == [("missing-approval", "changes/chg-1.yaml", 8)]
+
+
+def test_merger_and_branch_authors_cannot_approve(repo: GitRepo) -> None:
+    repo.merge(
+        "approve",
+        "Merge approve\n\nApproved-by: Carol <carol@acme.example>\nApproved-by: Alice <alice@acme.example>\n",
+        author="Carol <carol@acme.example>",
+    )
+    results, findings = _check(repo)
+    assert [f.rule for f in findings] == ["missing-approval"]
+    rejected = dict(results["chg-1"][0].rejected)
+    assert "merged it" in rejected["carol@acme.example"]
+    assert "requested chg-1" in rejected["alice@acme.example"]
+
+
+def test_trailers_in_an_ordinary_commit_are_ignored(repo: GitRepo) -> None:
+    repo.checkout("approve")
+    repo.commit("more\n\nApproved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n",
+                {"README.md": "x"}, author="Alice <alice@acme.example>")
+    plan = build_plan(repo.repo, "main", "HEAD")
+    _, findings = check_trailer_approvals(repo.repo, plan)
+    assert [f.rule for f in findings] == ["missing-approval"]
+
+
+def test_cli_plan_with_trailers_exit_codes(repo: GitRepo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    repo.merge("approve", "Merge approve\n\nApproved-by: Carol <carol@acme.example>\n")
+    result = run_cli("-C", str(repo.root), "plan", "--base", "HEAD^1", "--head", "HEAD", "--approvals", "trailers")
+    assert result.exit_code == 1 and "missing-approval" in result.stdout
