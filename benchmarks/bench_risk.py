@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from synth import generate  # noqa: E402
+from synth import START, change_name, generate  # noqa: E402
 
 from itsmctl.graph.cmdb import build_graph  # noqa: E402
 from itsmctl.graph.impact import Touch, blast_radius  # noqa: E402
@@ -33,6 +33,9 @@ from itsmctl.load.repository import load_tree  # noqa: E402
 from itsmctl.report.risk import render_impact_json, render_json  # noqa: E402
 from itsmctl.risk.planning import Planning  # noqa: E402
 from itsmctl.risk.score import assess  # noqa: E402
+
+
+ONE = change_name(1, START)
 
 
 def timed(label: str, function):  # type: ignore[no-untyped-def]
@@ -77,9 +80,9 @@ def main() -> None:
 
     def one() -> str:
         planning = Planning(catalog)
-        return render_json([assess(catalog.changes["chg-000001"], planning)], planning.graph, single=True)
+        return render_json([assess(catalog.changes[ONE], planning)], planning.graph, single=True)
 
-    _, one_time = timed("risk chg-000001 (context + score + JSON)", one)
+    _, one_time = timed(f"risk {ONE} (context + score + JSON)", one)
 
     def everything() -> str:
         planning = Planning(catalog)
@@ -97,8 +100,8 @@ def main() -> None:
         print(f"  itsmctl validate                       {validate:7.2f} s")
         impact_cli = cli_seconds(["-C", str(args.out), "impact", "ci:ci-000000", "--format", "json"])
         print(f"  itsmctl impact ci:ci-000000            {impact_cli:7.2f} s")
-        risk_cli = cli_seconds(["-C", str(args.out), "risk", "chg-000001", "--format", "json"])
-        print(f"  itsmctl risk chg-000001                {risk_cli:7.2f} s")
+        risk_cli = cli_seconds(["-C", str(args.out), "risk", ONE, "--format", "json"])
+        print(f"  itsmctl risk {ONE}              {risk_cli:7.2f} s")
         all_cli = cli_seconds(["-C", str(args.out), "risk", "--all", "--format", "json"])
         print(f"  itsmctl risk --all                     {all_cli:7.2f} s")
 

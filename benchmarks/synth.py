@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HEADER = "apiVersion: itsm/v1\n"
+# Changes are spread over the nights from here on.
+START = datetime(2027, 1, 4, 0, 0, tzinfo=UTC)
 STATUSES = ["draft", "requested", "approved", "scheduled", "in-progress", "completed", "failed", "rolled-back", "cancelled"]
 CI_TYPES = ["host", "vm", "database", "cluster", "cache", "queue", "network", "loadbalancer", "storage"]
 
@@ -57,7 +59,7 @@ def _ci_doc(rng: random.Random, index: int, cis: int, teams: int) -> str:
         HEADER + "kind: ConfigurationItem\nmetadata:\n",
         f"  name: ci-{index:06d}\n  title: CI {index}\n  labels:\n    zone: z{index % 7}\n",
         f"spec:\n  type: {CI_TYPES[index % len(CI_TYPES)]}\n  owner: team:{_team(index % teams)}\n",
-        "  environment: production\n",
+        f"  environment: production\n  location: eu-central-{1 + index % 3}\n",
     ]
     if deps:
         lines.append("  dependsOn:\n" + "".join(f"    - ci:ci-{d:06d}\n" for d in deps))
@@ -85,6 +87,7 @@ def _service_doc(rng: random.Random, index: int, cis: int, teams: int) -> str:
         + f"  description: Synthetic service number {index} for benchmarks.\n"
         + f"  labels:\n    domain: d{index % 9}\nspec:\n  owner: team:{_team(index % teams)}\n"
         + f"  tier: {tier}\n  lifecycle: production\n  sla: sla:{['gold', 'silver', 'bronze'][min(tier - 1, 2)]}\n"
+        + f"  repository: https://github.com/acme/svc-{index:05d}\n"
         + "  dependsOn:\n"
         + "".join(f"    - {d}\n" for d in deps)
         + "  maintenanceWindows:\n    - rrule: FREQ=DAILY;BYHOUR=1;BYMINUTE=0\n"
@@ -105,7 +108,7 @@ def _change_doc(rng: random.Random, index: int, services: int, cis: int, start: 
     text = (
         HEADER
         + "kind: Change\nmetadata:\n"
-        + f"  name: chg-{index:06d}\nspec:\n"
+        + f"  name: {change_name(index, start)}\nspec:\n"
         + f"  title: Synthetic change {index} to upgrade components\n  type: {kind}\n"
         + f"  requester: user{index % 97}\n  status: {status}\n"
         + "  targets:\n"
@@ -117,15 +120,27 @@ def _change_doc(rng: random.Random, index: int, services: int, cis: int, start: 
         + "  testPlan: |\n    Run the smoke test suite and watch the error-rate dashboard for 15 minutes.\n"
     )
     if kind == "standard":
-        text += "  template: routine-patch\n"
+        text += "  template: standard:routine-patch\n"
+    if kind == "emergency":
+        text += "  description: Emergency fix for a security advisory that cannot wait for the next CAB.\n"
     if status in ("completed", "failed", "rolled-back"):
+        summary = "Done as planned." if status == "completed" else "Stopped and reverted; no customer impact."
         text += (
-            "  outcome:\n    summary: Done as planned.\n"
+            f"  outcome:\n    summary: {summary}\n"
             f"    actualStart: '{begin.isoformat()}'\n    actualEnd: '{end.isoformat()}'\n"
         )
         if kind == "emergency":
-            text += "  pir:\n    summary: Reviewed; follow-up actions filed.\n"
+            text += (
+                "  pir:\n    summary: Reviewed in the weekly post-implementation review; follow-ups filed.\n"
+                "    reviewedBy: [cab1, cab2]\n"
+            )
     return text
+
+
+def change_name(index: int, start: datetime) -> str:
+    """The id scheme of real changes: chg-YYYYMMDD-xxxx (date of the night, index in hex)."""
+    night = start + timedelta(days=index // 7)
+    return f"chg-{night:%Y%m%d}-{index:04x}"
 
 
 def _teams_doc(teams: int) -> str:
@@ -136,7 +151,15 @@ def _teams_doc(teams: int) -> str:
             HEADER + f"kind: Team\nmetadata:\n  name: {_team(index)}\nspec:\n  members:\n{members}"
             + f"  contact:\n    email: {_team(index)}@example.com\n"
         )
-    docs.append(HEADER + "kind: Team\nmetadata:\n  name: cab\nspec:\n  members: [cab1, cab2, cab3]\n")
+    for name in ("cab", "sre"):
+        docs.append(
+            HEADER + f"kind: Team\nmetadata:\n  name: {name}\nspec:\n  members: [{name}1, {name}2, {name}3]\n"
+            + f"  contact:\n    email: {name}@example.com\n"
+        )
+    docs.append(
+        HEADER + "kind: StandardChange\nmetadata:\n  name: routine-patch\nspec:\n  owner: team:sre\n"
+        "  allowedTargets:\n    tiers: [1, 2, 3, 4]\n    ciTypes: [" + ", ".join(CI_TYPES) + "]\n  maxRisk: critical\n"
+    )
     return "---\n".join(docs)
 
 
@@ -145,6 +168,7 @@ kind: SLA
 metadata: {name: gold}
 spec:
   availability: 99.95
+  supportHours: 24x7
   response: {P1: 15m, P2: 1h, P3: 4h, P4: 1d}
   resolution: {P1: 4h, P2: 8h, P3: 3d, P4: 10d}
 ---
@@ -153,6 +177,7 @@ kind: SLA
 metadata: {name: silver}
 spec:
   availability: 99.9
+  supportHours: 24x7
   response: {P1: 30m, P2: 2h, P3: 8h, P4: 2d}
   resolution: {P1: 8h, P2: 1d, P3: 5d, P4: 15d}
 ---
@@ -190,7 +215,7 @@ def generate(out: Path, cis: int, services: int, changes: int, files: int, teams
         folder = out / "catalog" / "services"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"services-{number:05d}.yaml").write_text("---\n".join(chunk))
-    start = datetime(2027, 1, 4, 0, 0, tzinfo=UTC)
+    start = START
     change_docs = [_change_doc(rng, i, max(services, 1), max(cis, 1), start) for i in range(changes)]
     for number, chunk in enumerate(_chunks(change_docs, per_file)):
         folder = out / "changes" / f"g{number // 100:03d}"

@@ -33,7 +33,8 @@ def check_loaded(loaded: LoadResult) -> ValidationResult:
                 findings.extend(info.check(ctx))
         compiled, policy_findings = compile_policies(ctx)
         findings.extend(policy_findings)
-        findings.extend(evaluate_policies(ctx, compiled))
+        if not loaded.policies_checked:
+            findings.extend(evaluate_policies(ctx, compiled))
     descriptions = {rule.id: rule.rule.description or rule.rule.message for rule in compiled}
     return ValidationResult(sort_findings(findings), loaded.files, len(loaded.catalog.records), descriptions)
 

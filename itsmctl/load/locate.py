@@ -17,7 +17,10 @@ from itsmctl.findings import Location
 from itsmctl.model.kinds import KeyPath
 from itsmctl.model.record import Record, SourceFile
 
-_CACHE_FILES = 16
+# Rules report file by file, each rule in a pass over the repository: keep
+# enough composed files that a pass over a large repository with many findings
+# does not compose every file once per rule.
+_CACHE_FILES = 256
 
 
 class Locator:
@@ -30,10 +33,15 @@ class Locator:
         if cached is not None and cached[0] is source:
             self._documents.move_to_end(key)
             return cached[1]
+        nodes: list[Node] = []
+        loader = yaml.CSafeLoader(source.text)
         try:
-            nodes = list(yaml.compose_all(source.text, Loader=yaml.CSafeLoader))
+            while loader.check_node():
+                nodes.append(loader.get_node())
         except yaml.YAMLError:
-            nodes = []
+            pass  # keep the documents before the error
+        finally:
+            loader.dispose()
         self._documents[key] = (source, nodes)
         if len(self._documents) > _CACHE_FILES:
             self._documents.popitem(last=False)

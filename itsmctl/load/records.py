@@ -26,6 +26,10 @@ class LoadResult:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     locator: Locator = field(default_factory=Locator)
+    # Whether policy rules already ran over every record (during loading).
+    policies_checked: bool = False
+    # Descriptions of the policy rules in force, by POLICY/RULE id.
+    policy_rules: dict[str, str] = field(default_factory=dict)
 
 
 def _error(rule: str, path: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> Finding:
@@ -131,63 +135,68 @@ def _unknown_kind(record: Record, locator: Locator) -> Finding:
     return Finding("unknown-kind", Severity.ERROR, f"unknown kind {kind!r}", location, hint)
 
 
+def check_record(record: Record, locator: Locator) -> list[Finding]:
+    """Check a record against its kind's schema and build its typed view (``record.typed``)."""
+    if record.kind not in PREFIX_OF_KIND:
+        record.schema_valid = False
+        return [_unknown_kind(record, locator)]
+    if not schema.is_valid(record.kind, record.body):
+        record.schema_valid = False
+        return [
+            Finding("schema", Severity.ERROR, problem.message, locator.locate(record, problem.path), problem.hint)
+            for problem in schema.explain(record.kind, record.body)
+        ]
+    try:
+        record.typed = BUILDERS[record.kind](record)
+    except FieldError as error:
+        record.schema_valid = False
+        return [Finding("invalid-value", Severity.ERROR, error.message, locator.locate(record, error.path))]
+    return []
+
+
 def build_catalog(records: Iterable[Record], locator: Locator) -> tuple[Catalog, list[Finding]]:
-    """Check every record against its schema, index it and build its typed view."""
-    catalog = Catalog()
-    findings: list[Finding] = []
-    is_valid = schema.is_valid
-    for record in records:
-        if record.kind not in PREFIX_OF_KIND:
-            findings.append(_unknown_kind(record, locator))
-            continue
-        catalog.records.append(record)
-        if not is_valid(record.kind, record.body):
-            record.schema_valid = False
-            for problem in schema.explain(record.kind, record.body):
-                findings.append(
-                    Finding("schema", Severity.ERROR, problem.message, locator.locate(record, problem.path), problem.hint)
-                )
-        if record.name and NAME_PATTERN.match(record.name):
-            # Index even invalid records by name, so one typo does not cascade
-            # into dangling-reference findings everywhere it is used.
-            catalog.by_ref.setdefault(record.ref, record)
-        if not record.schema_valid:
-            continue
-        try:
-            typed = BUILDERS[record.kind](record)
-        except FieldError as error:
-            record.schema_valid = False
-            findings.append(Finding("invalid-value", Severity.ERROR, error.message, locator.locate(record, error.path)))
-            continue
-        record.typed = typed
-        catalog.table(record.kind).setdefault(record.name, typed)
-    return catalog, findings
+    """Check every record, then index them."""
+    records = list(records)
+    findings = [finding for record in records for finding in check_record(record, locator)]
+    return index_catalog(records), findings
 
 
 def index_catalog(records: Iterable[Record]) -> Catalog:
     """A catalog of records that were already checked and built (e.g. mixed from two revisions)."""
     catalog = Catalog()
     for record in records:
+        if record.kind not in PREFIX_OF_KIND:
+            continue
         catalog.records.append(record)
         if record.name and NAME_PATTERN.match(record.name):
+            # Index even invalid records by name, so one typo does not cascade
+            # into dangling-reference findings everywhere it is used.
             catalog.by_ref.setdefault(record.ref, record)
         if record.typed is not None:
             catalog.table(record.kind).setdefault(record.name, record.typed)
     return catalog
 
 
-def load_sources(sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
-    """Load (path, bytes) pairs, from the working tree or from git objects alike."""
-    all_records: list[Record] = []
-    findings: list[Finding] = []
-    files: list[str] = []
-    locator = Locator()
+def load_sources(
+    sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX_FILE_BYTES, jobs: int | None = None
+) -> LoadResult:
+    """Load (path, bytes) pairs, from the working tree or from git objects alike.
+
+    Files are parsed, checked against their schemas and run through the
+    repository's policies one by one (in parallel for large repositories,
+    see ``pipeline``); the catalog that cross-record rules need is then
+    indexed here.
+    """
+    from itsmctl.load.pipeline import process_all
+
     with gc_paused():
-        for path, data in sources:
-            files.append(path)
-            records, problems = load_source(path, data, max_bytes)
-            all_records.extend(records)
-            findings.extend(problems)
-        catalog, schema_findings = build_catalog(all_records, locator)
-    findings.extend(schema_findings)
-    return LoadResult(catalog, findings, files, locator)
+        processed = process_all(list(sources), max_bytes, jobs)
+        catalog = index_catalog(processed.records)
+    return LoadResult(
+        catalog,
+        processed.findings,
+        processed.files,
+        Locator(),
+        policies_checked=True,
+        policy_rules=processed.policy_rules,
+    )

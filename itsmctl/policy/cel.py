@@ -8,6 +8,7 @@ CEL takes milliseconds.
 from __future__ import annotations
 
 import importlib.machinery
+import re
 import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,6 +53,11 @@ class Expression:
     source: str
     program: Any
 
+    @property
+    def variables(self) -> frozenset[str]:
+        """Names the expression reads (comprehension variables included)."""
+        return frozenset(self.program.variables())
+
     def evaluate(self, context: Any) -> object:
         try:
             return self.program.execute(context)
@@ -78,3 +84,29 @@ def compile_expression(source: str) -> Expression:
 def activation(variables: dict[str, object]) -> Any:
     """A reusable evaluation context (the library converts the values once)."""
     return cel.Context(variables=variables)
+
+
+_STRING = re.compile(r"""(?s)[rRbB]*('{3}.*?'{3}|\"{3}.*?\"{3}|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")""")
+_IDENTIFIER_USE = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(\s*\.\s*([A-Za-z_]\w*)(\s*\()?)?")
+
+
+def field_projection(sources: list[str], names: frozenset[str]) -> dict[str, frozenset[str] | None]:
+    """For each variable in ``names``: the top-level fields the expressions can observe.
+
+    ``None`` means the whole value is needed: the variable is used other than
+    as ``var.field`` (indexed, compared, passed to a function or macro). When
+    every use is ``var.field``, the other fields cannot affect the result, so
+    only these need converting to CEL.
+    """
+    fields: dict[str, set[str] | None] = {name: set() for name in names}
+    for source in sources:
+        code = _STRING.sub("''", source)
+        for match in _IDENTIFIER_USE.finditer(code):
+            name, field, call = match.group(1), match.group(3), match.group(4)
+            if name not in fields or fields[name] is None:
+                continue
+            if field is None or call is not None:
+                fields[name] = None  # whole value: `spec`, `spec[...]`, `spec.all(...)`
+            else:
+                fields[name].add(field)  # type: ignore[union-attr]
+    return {name: (frozenset(value) if value is not None else None) for name, value in fields.items()}
