@@ -139,7 +139,7 @@ def render_impact_text(radius: BlastRadius, graph: DependencyGraph, ref: str) ->
         lines.append(f"  redundancy: {absorbed.reason}")
     for missing in radius.assumed_full:
         lines.append(f"  redundancy: {missing} is redundant; no --replicas given, so assuming a full outage")
-    for node in [*services, *cis]:
+    for node in sorted([*services, *cis], key=lambda n: (radius.depth[n.ref], n.ref)):
         depth = radius.depth[node.ref]
         label = f"tier {node.tier}" if node.kind == "service" else (node.ci_type or "ci")
         path = " -> ".join(radius.path(node.ref))
