@@ -40,7 +40,9 @@ class GitRepo:
             self.write(files)
         name, _, email = author.partition(" <")
         actor = git.Actor(name, email.rstrip(">"))
-        date = when.isoformat() if isinstance(when, datetime) else when
+        moment = datetime.fromisoformat(when) if isinstance(when, str) else when
+        # GitPython takes ISO 8601 with the offset written without a colon.
+        date = moment.strftime("%Y-%m-%dT%H:%M:%S%z") if moment else None
         kwargs = {"author_date": date, "commit_date": date} if date else {}
         commit = self.repo.index.commit(message, author=actor, committer=actor, **kwargs)
         return commit.hexsha

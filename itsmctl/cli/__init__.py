@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from itsmctl import __version__
+from itsmctl.cli import audit as audit_command
 from itsmctl.cli import gate as gate_command
 from itsmctl.cli import graph as graph_command
 from itsmctl.cli import impact as impact_command
@@ -58,6 +59,7 @@ for command in (
     review_command.review,
     gate_command.gate,
     new_command.new,
+    audit_command.audit,
 ):
     cli.add_command(command)
 

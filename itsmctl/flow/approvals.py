@@ -87,8 +87,9 @@ def applicable_requirements(
 
 
 def required_approvals(
-    change: Change, policies: Iterable[Policy], catalog: Catalog, risk_level: str, risk_score: int
+    change: Change, policies: Iterable[Policy], owner_of: Callable[[str], str | None], risk_level: str, risk_score: int
 ) -> list[ApprovalNeed]:
+    """What approvals policy requires; ``owner_of`` gives the owning team of a target (from a trusted revision)."""
     needs: list[ApprovalNeed] = []
     for policy, index in applicable_requirements(change, policies, risk_level, risk_score):
         requirement = policy.approvals[index]
@@ -99,7 +100,7 @@ def required_approvals(
                     ApprovalNeed(requirement_id, f"{rule.count} approval(s) from {rule.team}", rule.team, rule.count, requirement.allow_self_approval)
                 )
             if rule.owners:
-                owners = sorted({owner for ref in change.target_refs if (owner := catalog.owner_of(ref))})
+                owners = sorted({owner for ref in change.target_refs if (owner := owner_of(ref))})
                 for owner in owners:
                     needs.append(
                         ApprovalNeed(requirement_id, f"{rule.count} approval(s) from owner {owner}", owner, rule.count, requirement.allow_self_approval)

@@ -199,7 +199,7 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
                     "pick a new id: 'itsmctl new change' generates collision-free ones",
                 )
             )
-        needs = [] if template else required_approvals(change, policies, trusted, risk.level, risk.score)
+        needs = [] if template else required_approvals(change, policies, trusted.owner_of, risk.level, risk.score)
         changes.append(ChangePlan(change, previous, risk, needs, template))
     return Plan(
         base=base.hexsha,

@@ -21,11 +21,22 @@ from itsmctl.risk.windows import RuleError, any_window_covers
 
 
 class Planning:
-    def __init__(self, catalog: Catalog, history: History | None = None, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        history: History | None = None,
+        now: datetime | None = None,
+        graph: DependencyGraph | None = None,
+        impacts: ImpactCache | None = None,
+        scheduled: list[Change] | None = None,
+    ) -> None:
+        """``graph`` and ``impacts`` may be passed in when the CMDB did not change, and
+        ``scheduled`` limits conflict checks to those changes (audit replays history)."""
+        self.scheduled = scheduled
         self.catalog = catalog
         self.now = now or datetime.now(UTC)
-        self.graph: DependencyGraph = build_graph(catalog)
-        self.impacts = ImpactCache(self.graph)
+        self.graph: DependencyGraph = graph if graph is not None else build_graph(catalog)
+        self.impacts = impacts if impacts is not None else ImpactCache(self.graph)
         overrides = [(p.name, p.risk_weights) for p in catalog.policies.values() if p.risk_weights]
         self.weights: Weights
         self.weights, self.weight_problems = merge_weights(overrides)
@@ -37,9 +48,15 @@ class Planning:
         return self.impacts.radius(Touch(t.ref, t.replicas) for t in change.targets)
 
     def conflicts(self, change: Change) -> list[Conflict]:
+        if self.scheduled is not None:
+            return self.conflicts_among(change, self.scheduled)
         if self._conflicts is None:
             self._conflicts = find_conflicts(list(self.catalog.changes.values()), self.radius)
         return self._conflicts.get(change.name, [])
+
+    def conflicts_among(self, change: Change, others: list[Change]) -> list[Conflict]:
+        """Conflicts of one change with the given changes only (no sweep over the whole schedule)."""
+        return find_conflicts([change, *(o for o in others if o.name != change.name)], self.radius).get(change.name, [])
 
     def freeze_hits(self, change: Change) -> list[FreezeHit]:
         window = change.window

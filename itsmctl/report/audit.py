@@ -1,0 +1,132 @@
+"""Rendering an audit: text, JSON (documented in README), CSV (one row per change), HTML (printable)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import click
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from itsmctl import __version__
+from itsmctl.audit.model import AuditReport, ChangeTrail
+from itsmctl.findings import Finding, count_by_severity
+from itsmctl.report.escape import terminal
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "severity": str(f.severity),
+        "message": f.message,
+        "hint": f.hint,
+        "path": f.location.path,
+        "line": f.location.line,
+        "commit": f.details.get("commit"),
+        "change": f.details.get("change"),
+    }
+
+
+def _trail(t: ChangeTrail) -> dict[str, Any]:
+    return {
+        "change": t.name,
+        "path": t.path,
+        "title": t.title,
+        "type": t.type,
+        "requester": t.requester,
+        "targets": list(t.targets),
+        "status": t.status,
+        "outcome": t.outcome,
+        "removed": t.removed,
+        "authorisedBy": t.authorised_by,
+        "authorisedAt": t.authorised_at.isoformat() if t.authorised_at else None,
+        "approvals": t.approvals,
+        "approvalSource": t.approval_source,
+        "required": t.required,
+        "transitions": [
+            {
+                "from": tr.before,
+                "to": tr.after,
+                "commit": tr.commit,
+                "author": tr.author,
+                "committer": tr.committer,
+                "date": tr.date.isoformat(),
+                "path": tr.path,
+                "via": tr.via,
+            }
+            for tr in t.transitions
+        ],
+    }
+
+
+def render_json(report: AuditReport) -> str:
+    document = {
+        "version": 1,
+        "tool": {"name": "itsmctl", "version": __version__},
+        "head": report.head,
+        "period": {
+            "since": report.since.isoformat() if report.since else None,
+            "until": report.until.isoformat() if report.until else None,
+        },
+        "service": report.service,
+        "commits": report.commits,
+        "evidenceNotes": report.notes,
+        "changes": [_trail(t) for t in report.trails],
+        "findings": [_finding(f) for f in report.findings],
+        "summary": {"changes": len(report.trails), **count_by_severity(report.findings)},
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _cell(value: object) -> str:
+    """A spreadsheet cell that cannot be a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render_csv(report: AuditReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["change", "title", "type", "requester", "targets", "status", "authorised_by", "authorised_at",
+                     "approvals", "approval_source", "required", "transitions", "findings", "path"])
+    findings_of: dict[str, int] = {}
+    for finding in report.findings:
+        name = finding.details.get("change")
+        if isinstance(name, str):
+            findings_of[name] = findings_of.get(name, 0) + 1
+    for t in report.trails:
+        steps = "; ".join(f"{tr.before or 'new'}->{tr.after or 'removed'} {tr.commit[:12]} {tr.date.date()}" for tr in t.transitions)
+        writer.writerow([_cell(v) for v in (
+            t.name, t.title, t.type, t.requester, " ".join(t.targets), t.status, t.authorised_by or "",
+            t.authorised_at.isoformat() if t.authorised_at else "", " ".join(t.approvals), t.approval_source or "",
+            "; ".join(t.required), steps, findings_of.get(t.name, 0), t.path,
+        )])
+    return out.getvalue()
+
+
+def render_text(report: AuditReport) -> str:
+    lines = [f"audit of {report.head[:12]}: {report.commits} commits, {len(report.trails)} changes, {report.notes} evidence notes", ""]
+    for t in report.trails:
+        lines.append(f"{click.style(t.name, bold=True)}  {terminal(t.title)}  [{t.type}, requested by {terminal(t.requester)}]")
+        for tr in t.transitions:
+            lines.append(f"  {tr.date:%Y-%m-%d %H:%M}  {tr.before or 'new':>11} -> {tr.after or 'removed':<11} {tr.commit[:12]}  {terminal(tr.author)}  ({tr.via})")
+        if t.authorised_by:
+            who = ", ".join(t.approvals) or "nobody"
+            lines.append(f"  authorised by {t.authorised_by[:12]}; approved by {terminal(who)} ({t.approval_source or 'no record'})")
+    counts = count_by_severity(report.findings)
+    if report.findings:
+        lines.append("")
+        for f in report.findings:
+            lines.append(f"  {click.style('error', fg='red')}  {terminal(f.message)}  [{f.rule}]  {f.location}")
+    lines.append(f"\n{counts['error']} finding(s)")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(report: AuditReport) -> str:
+    environment = Environment(loader=PackageLoader("itsmctl", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    template = environment.get_template("audit.html.j2")
+    return template.render(report=report, data=json.loads(render_json(report)), version=__version__)

@@ -1,0 +1,13 @@
+"""Recorded approval evidence points at a commit that is no longer in the branch.
+
+The main-branch workflow records the approvals of every merge as a git note
+(``refs/notes/itsm``) on the merge commit. If the branch is later rewritten
+(force-push, rebase), those merge commits drop out of its history while their
+notes remain: ``itsmctl audit`` reports every such note, and notes that are
+not readable evidence at all.
+"""
+
+from itsmctl.findings import Severity
+
+ID = "history-rewrite"
+SEVERITY = Severity.ERROR
