@@ -27,6 +27,7 @@ class PullState:
     head_sha: str
     base_sha: str
     base_ref: str = "main"
+    merge_commit: str | None = None
     reviews: list[dict[str, Any]] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
 
@@ -138,6 +139,8 @@ class GitHubEmulator:
             "base": {"sha": pull.base_sha, "ref": pull.base_ref},
             "url": f"{base}/pulls/{pull.number}",
             "issue_url": f"{base}/issues/{pull.number}",
+            "merged": pull.merge_commit is not None,
+            "merge_commit_sha": pull.merge_commit,
         }
 
     def _page(self, items: list[dict[str, Any]], path: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
@@ -175,6 +178,7 @@ class GitHubEmulator:
             ("GET", rf"^{repo}/issues/(\d+)/comments$", lambda m: self._list(m, "comments", path, query)),
             ("POST", rf"^{repo}/issues/(\d+)/comments$", lambda m: self._create_comment(m, body)),
             ("PATCH", rf"^{repo}/issues/comments/(\d+)$", lambda m: self._edit_comment(m, body)),
+            ("GET", rf"^{repo}/commits/(\w+)/pulls$", self._pulls_of_commit),
             ("GET", rf"^{repo}/commits/(\w+)$", lambda m: (200, {"sha": m.group(1), "url": f"{self.url}{repo}/commits/{m.group(1)}"}, {})),
             ("POST", rf"^{repo}/statuses/(\w+)$", lambda m: self._create_status(m, body)),
             ("GET", r"^/orgs/([^/]+)$", lambda m: (200, {"login": m.group(1), "id": 7, "url": f"{self.url}/orgs/{m.group(1)}"}, {})),
@@ -187,6 +191,11 @@ class GitHubEmulator:
             if verb == method and match:
                 return handler(match)  # type: ignore[no-any-return]
         return 404, {"message": "Not Found"}, {}
+
+    def _pulls_of_commit(self, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
+        sha = match.group(1)
+        found = [self._pull(p) for p in self.state.pulls.values() if sha in (p.merge_commit, p.head_sha)]
+        return 200, found, {}
 
     def _get_pull(self, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:
         pull = self.state.pulls.get(int(match.group(1)))

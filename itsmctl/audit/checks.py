@@ -9,7 +9,13 @@ import git
 
 from itsmctl.audit.evidence import Evidence
 from itsmctl.findings import Finding, Location, Severity
-from itsmctl.flow.approvals import Approval, ApprovalNeed, NeedResult, count_approvals, required_approvals
+from itsmctl.flow.approvals import (
+    Approval,
+    ApprovalNeed,
+    NeedResult,
+    count_approvals,
+    required_approvals,
+)
 from itsmctl.flow.templates import template_match
 from itsmctl.load.locate import Locator
 from itsmctl.model.catalog import Catalog
@@ -157,7 +163,7 @@ def closing(commit: CommitInfo, change: Change, approved: Window | None, live: L
         )
     done = Window(start, end) if start is not None and end is not None and end > start else window
     if done is not None:
-        planning = live.planning()
+        planning = live.planning(change)
         overlapping = [f for f in planning.freezes if done.overlaps(f.window)]
         if overlapping:
             hits = freeze_hits(change, done, planning.radius(change), overlapping, planning.graph, live.catalog)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 
 from itsmctl.graph.cmdb import DependencyGraph, build_graph
@@ -34,6 +35,11 @@ class LiveCatalog:
         self.catalog = Catalog()
         self.history = History()
         self._graph: tuple[DependencyGraph, ImpactCache] | None = None
+        # Scheduled changes by window start, so conflict checks look only at
+        # changes near in time rather than at every open change.
+        self._starts: list[tuple[float, str]] = []
+        self._scheduled: dict[str, Change] = {}
+        self._longest = 0.0
 
     def records(self, path: str) -> list[Record]:
         return self.files.get(path, [])
@@ -55,6 +61,8 @@ class LiveCatalog:
         self.catalog.by_ref[record.ref] = record
         if record.typed is not None:
             self.catalog.table(record.kind)[record.name] = record.typed
+            if isinstance(record.typed, Change):
+                self._schedule(record.typed)
 
     def _remove(self, record: Record) -> None:
         if not record.name:
@@ -64,19 +72,42 @@ class LiveCatalog:
         table = self.catalog.table(record.kind)
         if record.typed is not None and table.get(record.name) is record.typed:
             del table[record.name]
+            if isinstance(record.typed, Change):
+                self._unschedule(record.typed)
+
+    def _schedule(self, change: Change) -> None:
+        if change.status in SCHEDULED_STATUSES and change.window is not None:
+            self._scheduled[change.name] = change
+            bisect.insort(self._starts, (change.window.start.timestamp(), change.name))
+            self._longest = max(self._longest, change.window.length.total_seconds())
+
+    def _unschedule(self, change: Change) -> None:
+        if self._scheduled.pop(change.name, None) is not None and change.window is not None:
+            key = (change.window.start.timestamp(), change.name)
+            position = bisect.bisect_left(self._starts, key)
+            if position < len(self._starts) and self._starts[position] == key:
+                del self._starts[position]
 
     def policies(self) -> list[Policy]:
         return list(self.catalog.policies.values())
 
-    def scheduled_changes(self) -> list[Change]:
-        return [c for c in self.catalog.changes.values() if c.status in SCHEDULED_STATUSES and c.window is not None]
+    def scheduled_near(self, change: Change | None) -> list[Change]:
+        """Scheduled changes whose windows can overlap the change's."""
+        if change is None or change.window is None:
+            return []
+        low = change.window.start.timestamp() - self._longest
+        high = change.window.end.timestamp()
+        first = bisect.bisect_left(self._starts, (low, ""))
+        last = bisect.bisect_left(self._starts, (high, ""))
+        return [self._scheduled[name] for _, name in self._starts[first:last]]
 
-    def planning(self, now: object = None) -> Planning:
+    def planning(self, change: Change | None = None) -> Planning:
+        """Risk context of the current state; conflicts are looked for near ``change``."""
         if self._graph is None:
             graph = build_graph(self.catalog)
             self._graph = (graph, ImpactCache(graph))
         graph, impacts = self._graph
-        return Planning(self.catalog, history=self.history, graph=graph, impacts=impacts, scheduled=self.scheduled_changes())
+        return Planning(self.catalog, history=self.history, graph=graph, impacts=impacts, scheduled=self.scheduled_near(change))
 
     def record_outcome(self, outcome: PastOutcome) -> None:
         self.history.add(outcome)

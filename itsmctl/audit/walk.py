@@ -16,18 +16,20 @@ from datetime import datetime
 
 import git
 
+from itsmctl.audit import checks
 from itsmctl.audit.evidence import Evidence, EvidenceError, parse_evidence
 from itsmctl.audit.live import LiveCatalog, changes_in, parse_blob
 from itsmctl.audit.model import AuditReport, ChangeTrail, Transition
-from itsmctl.audit import checks
 from itsmctl.findings import Finding, Location, Severity, sort_findings
 from itsmctl.load.discover import RECORD_ROOTS, YAML_SUFFIXES
 from itsmctl.model.kinds import Change, Window
 from itsmctl.risk.history import PastOutcome
+from itsmctl.vcs.blobs import read_blobs
 from itsmctl.vcs.git import resolve_commit
 from itsmctl.vcs.log import ZERO_SHA, CommitInfo, FileChange, ancestry, iter_first_parent_commits
 from itsmctl.vcs.notes import read_notes
 
+_BATCH_COMMITS = 2000
 _SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
 GITHUB_COMMITTER = "noreply@github.com"
 
@@ -62,8 +64,13 @@ class _Walk:
             return f"pull request #{squash.group(1)} (squashed, no evidence note)"
         return "direct commit"
 
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
     def read(self, blob: str) -> bytes:
-        return bytes(self.repo.odb.stream(bytes.fromhex(blob)).read())
+        data = self.blobs.get(blob)
+        if data is None:  # not prefetched (should not happen): ask git directly
+            data = bytes(self.repo.odb.stream(bytes.fromhex(blob)).read())
+        return data
 
     def step(self, commit: CommitInfo) -> None:
         files = [f for f in commit.files if is_record_file(f.path) or is_record_file(f.old_path)]
@@ -124,7 +131,7 @@ class _Walk:
         trail.authorised_by, trail.authorised_at = commit.sha, commit.committed
         if change.window is not None:
             self.approved_windows[change.name] = change.window
-        planning = self.live.planning()
+        planning = self.live.planning(change)
         result = checks.approvals_at(commit, change, trusted, planning, self.live, self.notes.get(commit.sha), self.repo)
         trail.required = [need.label for need in result.needs]
         trail.approvals = sorted({who for r in result.results for who in r.approvers})
@@ -156,9 +163,22 @@ def run_audit(repo: git.Repo, rev: str = "HEAD") -> AuditReport:
     notes = _notes(repo, findings)
     walk = _Walk(repo, notes, findings=findings)
     commits = 0
+    batch: list[CommitInfo] = []
+
+    def replay() -> None:
+        # Fetch the blobs of a batch of commits in one pipelined read, then replay them.
+        wanted = [f.new_blob for c in batch for f in c.files if f.new_blob != ZERO_SHA and is_record_file(f.path)]
+        walk.blobs = read_blobs(repo, wanted)
+        for commit in batch:
+            walk.step(commit)
+        batch.clear()
+
     for commit in iter_first_parent_commits(repo, head.hexsha, list(RECORD_ROOTS)):
         commits += 1
-        walk.step(commit)
+        batch.append(commit)
+        if len(batch) >= _BATCH_COMMITS:
+            replay()
+    replay()
     reachable = ancestry(repo, head.hexsha) if notes else set()
     for sha, evidence in notes.items():
         if sha not in reachable:

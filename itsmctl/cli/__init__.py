@@ -15,6 +15,7 @@ import click
 
 from itsmctl import __version__
 from itsmctl.cli import audit as audit_command
+from itsmctl.cli import evidence as evidence_command
 from itsmctl.cli import gate as gate_command
 from itsmctl.cli import graph as graph_command
 from itsmctl.cli import impact as impact_command
@@ -60,6 +61,7 @@ for command in (
     gate_command.gate,
     new_command.new,
     audit_command.audit,
+    evidence_command.evidence,
 ):
     cli.add_command(command)
 

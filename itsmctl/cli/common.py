@@ -12,6 +12,7 @@ from itsmctl.load.records import LoadResult
 from itsmctl.load.repository import load_tree
 from itsmctl.model.kinds import Change
 from itsmctl.model.refs import NAME_PATTERN
+from itsmctl.risk.planning import Planning
 
 
 def repository_root() -> Path:
@@ -62,3 +63,14 @@ def check_ref(result: LoadResult, ref: str) -> str:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ItsmError(f"no record {ref!r}{hint}")
     return ref
+
+
+def planning_for(result: LoadResult, use_git_history: bool = True) -> Planning:
+    """The planning context, with outcomes from git history (removed change files) in the history factor."""
+    from itsmctl.audit.outcomes import add_git_history
+    from itsmctl.risk.history import history_from_changes
+
+    history = history_from_changes(result.catalog.changes.values())
+    if use_git_history:
+        add_git_history(history, repository_root())
+    return Planning(result.catalog, history=history)

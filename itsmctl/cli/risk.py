@@ -6,10 +6,9 @@ import json
 
 import click
 
-from itsmctl.cli.common import find_change, load_for_command
+from itsmctl.cli.common import find_change, load_for_command, planning_for
 from itsmctl.errors import ItsmError
 from itsmctl.report.risk import render_json, render_summary_table, render_text
-from itsmctl.risk.planning import Planning
 from itsmctl.risk.score import assess
 from itsmctl.risk.weights import DEFAULT_WEIGHTS
 
@@ -20,10 +19,12 @@ from itsmctl.risk.weights import DEFAULT_WEIGHTS
 @click.option("--include-closed", is_flag=True, help="With --all: closed changes too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--weights", "show_weights", is_flag=True, help="Print the risk weights in force and exit.")
-def risk(change: str | None, all_changes: bool, include_closed: bool, output_format: str, show_weights: bool) -> int:
+@click.option("--git-history/--no-git-history", default=True, show_default=True,
+              help="Count outcomes of changes whose files were removed, from git history.")
+def risk(change: str | None, all_changes: bool, include_closed: bool, output_format: str, show_weights: bool, git_history: bool) -> int:
     """Score a change's risk (0-100) as impact x likelihood, with every factor explained."""
     loaded = load_for_command()
-    planning = Planning(loaded.catalog)
+    planning = planning_for(loaded, git_history)
     if show_weights:
         values = planning.weights.values
         if output_format == "json":

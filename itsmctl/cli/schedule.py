@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from itsmctl.cli.common import load_for_command
+from itsmctl.cli.common import load_for_command, planning_for
 from itsmctl.cli.options import emit, output_option
 from itsmctl.errors import ItsmError
 from itsmctl.model.times import parse_cli_time
 from itsmctl.report.schedule import render_ics, render_json, render_text
-from itsmctl.risk.planning import Planning
 from itsmctl.risk.schedule import build_schedule
 from itsmctl.risk.score import assess
 
@@ -43,7 +42,7 @@ def schedule(start: str | None, end: str | None, output_format: str, output: Pat
     if begin and finish and finish <= begin:
         raise ItsmError("--to must be after --from")
     loaded = load_for_command()
-    planning = Planning(loaded.catalog, now=now)
+    planning = planning_for(loaded)
     plan = build_schedule(planning, begin, finish)
     risks = {change.name: assess(change, planning) for change in plan.changes}
     renderers = {"text": render_text, "json": render_json, "ics": render_ics}

@@ -95,7 +95,8 @@ def check_approvals(plan: Plan, approvals: list[Approval], authors: dict[str, st
     }
 
 
-def review_pull_request(repo: git.Repo, client: GitHubClient, number: int) -> ReviewOutcome:
+def review_pull_request(repo: git.Repo, client: GitHubClient, number: int, base: str | None = None) -> ReviewOutcome:
+    """Plan the pull request and count its reviews; ``base`` overrides the base (e.g. the merge's first parent)."""
     pull = client.pull_request(number)
     try:
         resolve_commit(repo, pull.head_sha)
@@ -104,11 +105,12 @@ def review_pull_request(repo: git.Repo, client: GitHubClient, number: int) -> Re
             f"the head {pull.head_sha[:12]} of #{number} is not in this clone; "
             f"fetch it first (git fetch origin pull/{number}/head) or check out with fetch-depth: 0"
         ) from None
-    base = pull.base_sha
-    try:
-        base = resolve_commit(repo, f"origin/{pull.base_ref}").hexsha
-    except ItsmError:
-        pass  # no remote-tracking branch: the base as GitHub last saw it
+    if base is None:
+        base = pull.base_sha
+        try:
+            base = resolve_commit(repo, f"origin/{pull.base_ref}").hexsha
+        except ItsmError:
+            pass  # no remote-tracking branch: the base as GitHub last saw it
     plan = build_plan(repo, base, pull.head_sha)
     approvals = approvals_from_reviews(client.reviews(number), pull.head_sha)
     authors = {pull.author: "opened the pull request (no self-approval)"}

@@ -107,11 +107,18 @@ class ImpactCache:
     def __init__(self, graph: DependencyGraph) -> None:
         self.graph = graph
         self._radii: dict[tuple[Touch, ...], BlastRadius] = {}
+        # The same targets written in the same order: skip normalising the key.
+        self._as_written: dict[tuple[Touch, ...], BlastRadius] = {}
 
     def radius(self, touched: Iterable[Touch]) -> BlastRadius:
-        key = tuple(sorted(set(touched), key=lambda t: (t.ref, t.replicas or 0)))
+        written = tuple(touched)
+        radius = self._as_written.get(written)
+        if radius is not None:
+            return radius
+        key = tuple(sorted(set(written), key=lambda t: (t.ref, t.replicas or 0)))
         radius = self._radii.get(key)
         if radius is None:
             radius = blast_radius(self.graph, key)
             self._radii[key] = radius
+        self._as_written[written] = radius
         return radius

@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsmctl.model.durations import parse_duration
 from itsmctl.model.record import Record
 from itsmctl.model.times import parse_timestamp
+
+if TYPE_CHECKING:
+    from itsmctl.graph.impact import Touch
 
 OPEN_STATUSES = frozenset({"draft", "requested", "approved", "scheduled", "in-progress"})
 CLOSED_STATUSES = frozenset({"completed", "failed", "rolled-back", "cancelled"})
@@ -238,6 +241,13 @@ class Change:
     @property
     def target_refs(self) -> tuple[str, ...]:
         return tuple(target.ref for target in self.targets)
+
+    @property
+    def touches(self) -> tuple[Touch, ...]:
+        """The targets as the blast radius takes them."""
+        from itsmctl.graph.impact import Touch
+
+        return tuple(Touch(target.ref, target.replicas) for target in self.targets)
 
 
 @dataclass(frozen=True, slots=True)

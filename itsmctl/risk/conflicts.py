@@ -64,3 +64,20 @@ def find_conflicts(changes: list[Change], radius_of: Callable[[Change], BlastRad
             result.setdefault(other.name, []).append(Conflict(other.name, change.name, via, reason))
         active.append(change)
     return result
+
+
+def conflicts_of(change: Change, others: list[Change], radius_of: Callable[[Change], BlastRadius]) -> list[Conflict]:
+    """Conflicts of one change with the others: a linear scan, for callers that ask about one change."""
+    window = change.window
+    if change.status not in SCHEDULED_STATUSES or window is None:
+        return []
+    found = []
+    for other in others:
+        if other.name == change.name or other.status not in SCHEDULED_STATUSES or other.window is None:
+            continue
+        if not window.overlaps(other.window):
+            continue
+        relation = _relation(other, change, radius_of)
+        if relation is not None:
+            found.append(Conflict(change.name, other.name, relation[0], relation[1]))
+    return found

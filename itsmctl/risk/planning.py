@@ -13,7 +13,7 @@ from itsmctl.graph.cmdb import DependencyGraph, build_graph
 from itsmctl.graph.impact import BlastRadius, ImpactCache, Touch
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Freeze, MaintenanceWindow, Window
-from itsmctl.risk.conflicts import Conflict, find_conflicts
+from itsmctl.risk.conflicts import Conflict, conflicts_of, find_conflicts
 from itsmctl.risk.freezes import FreezeHit, freeze_hits
 from itsmctl.risk.history import History, history_from_changes
 from itsmctl.risk.weights import Weights, merge_weights
@@ -45,7 +45,7 @@ class Planning:
         self._conflicts: dict[str, list[Conflict]] | None = None
 
     def radius(self, change: Change) -> BlastRadius:
-        return self.impacts.radius(Touch(t.ref, t.replicas) for t in change.targets)
+        return self.impacts.radius(change.touches)
 
     def conflicts(self, change: Change) -> list[Conflict]:
         if self.scheduled is not None:
@@ -56,7 +56,7 @@ class Planning:
 
     def conflicts_among(self, change: Change, others: list[Change]) -> list[Conflict]:
         """Conflicts of one change with the given changes only (no sweep over the whole schedule)."""
-        return find_conflicts([change, *(o for o in others if o.name != change.name)], self.radius).get(change.name, [])
+        return conflicts_of(change, others, self.radius)
 
     def freeze_hits(self, change: Change) -> list[FreezeHit]:
         window = change.window

@@ -38,8 +38,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from itsmctl.findings import Finding, Severity
-from itsmctl.model.refs import KIND_OF_PREFIX
 from itsmctl.model.references import all_references
+from itsmctl.model.refs import KIND_OF_PREFIX
 from itsmctl.rules.base import CheckContext
 
 ID = "wrong-kind-reference"

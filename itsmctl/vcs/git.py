@@ -19,6 +19,7 @@ from itsmctl.errors import ItsmError
 from itsmctl.findings import Finding, Location, Severity
 from itsmctl.load.discover import RECORD_ROOTS, YAML_SUFFIXES
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
+from itsmctl.vcs.blobs import read_blobs
 
 _SYMLINK_MODE = "120000"
 
@@ -72,17 +73,18 @@ def record_entries(blobs: list[TreeEntry]) -> list[TreeEntry]:
     return sorted((e for e in blobs if wanted(e)), key=lambda e: e.path)
 
 
-def _read_blob(repo: git.Repo, sha: str) -> bytes:
-    return bytes(repo.odb.stream(bytes.fromhex(sha)).read())
-
-
 def _sources(
     repo: git.Repo, entries: list[TreeEntry], by_path: dict[str, TreeEntry], max_bytes: int, problems: list[Finding]
 ) -> Iterator[tuple[str, bytes]]:
+    blobs = read_blobs(repo, [e.sha for e in entries if e.size <= max_bytes or e.mode == _SYMLINK_MODE])
+
+    def blob(sha: str) -> bytes:
+        return blobs[sha] if sha in blobs else bytes(repo.odb.stream(bytes.fromhex(sha)).read())
+
     for entry in entries:
         target = entry
         if entry.mode == _SYMLINK_MODE:
-            link = _read_blob(repo, entry.sha).decode("utf-8", "replace")
+            link = blob(entry.sha).decode("utf-8", "replace")
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), link))
             target_entry = by_path.get(resolved)
             if link.startswith("/") or resolved.startswith("..") or target_entry is None:
@@ -100,7 +102,7 @@ def _sources(
         if target.size > max_bytes:
             problems.append(too_large(entry.path, target.size, max_bytes))
             continue
-        yield entry.path, _read_blob(repo, target.sha)
+        yield entry.path, blob(target.sha)
 
 
 def load_revision(repo: git.Repo, rev: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:

@@ -17,7 +17,11 @@ from typing import Any, TypeVar
 
 import github
 from github import Auth, Github, GithubException
-from github.GithubException import BadCredentialsException, RateLimitExceededException, UnknownObjectException
+from github.GithubException import (
+    BadCredentialsException,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
 
 from itsmctl.errors import ItsmError
 
@@ -134,6 +138,26 @@ class GitHubClient:
 
             self._team_cache[key] = self._call(f"checking {login} in team {org}/{slug}", check)
         return self._team_cache[key]
+
+    def merge_commit(self, number: int) -> str:
+        def fetch() -> str:
+            pull = self.repo.get_pull(number)
+            if not pull.merged or not pull.merge_commit_sha:
+                raise ItsmError(f"pull request #{number} is not merged: there is no merge to record evidence on")
+            return str(pull.merge_commit_sha)
+
+        return self._call(f"reading pull request #{number}", fetch)
+
+    def pull_request_of(self, sha: str) -> int | None:
+        """The merged pull request that brought ``sha`` in, if any."""
+
+        def fetch() -> int | None:
+            for pull in self.repo.get_commit(sha).get_pulls():
+                if pull.merged:
+                    return int(pull.number)
+            return None
+
+        return self._call(f"finding the pull request of {sha[:12]}", fetch)
 
     def upsert_comment(self, number: int, marker: str, body: str) -> str:
         """Update the one comment that starts with ``marker``, or create it. Returns 'created' or 'updated'."""

@@ -229,3 +229,16 @@ def test_html_escapes_record_values(history: History, run_cli) -> None:  # type:
     history.merge({"changes/chg-1.yaml": hostile})
     html = run_cli("-C", str(history.repo.root), "audit", "--format", "html").stdout
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_outcomes_in_history_raise_the_risk_of_a_new_change(history: History, run_cli) -> None:  # type: ignore[no-untyped-def]
+    history.lifecycle(close="failed", close_extra=DONE)
+    history.merge({"changes/chg-1.yaml": None})  # archived: only git history remembers the failure
+    history.merge({"changes/chg-9.yaml": _change("requested", name="chg-9").replace("2026-10-06", "2026-10-20")})
+    root = str(history.repo.root)
+    with_history = json.loads(run_cli("-C", root, "risk", "chg-9", "--format", "json").stdout)
+    without = json.loads(run_cli("-C", root, "risk", "chg-9", "--format", "json", "--no-git-history").stdout)
+    factor = next(f for f in with_history["factors"] if f["id"] == "likelihood.history")
+    assert factor["points"] > 0 and "1 failed" in factor["reason"]
+    assert with_history["history"][0] == {"change": "chg-1", "outcome": "failed", "ended": "2026-10-06T22:40:00+02:00", "source": "git history"}
+    assert with_history["score"] > without["score"]

@@ -1,0 +1,149 @@
+"""Benchmark: `itsmctl audit` against a bare `git log --name-status` of the same history.
+
+    python benchmarks/bench_audit.py [--commits 10000] [--changes 3000] [--runs 3]
+
+Builds, with `git fast-import`, a history of the example catalog and policies
+plus --changes change files that move through their lifecycle in pull requests
+(a branch commit and a merge with Approved-by trailers each), until the history
+has --commits commits. Both commands run as subprocesses over the same history,
+alternately; medians are compared. Target (issue 5): audit <= 3x the bare log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+EXAMPLE = HERE.parent
+STEPS = [("requested", ""), ("approved", "Approved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n"),
+         ("in-progress", ""), ("completed", "")]
+
+
+def _change(name: str, status: str, day: int, target: str) -> bytes:
+    outcome = (
+        "  outcome:\n    summary: Done as planned.\n"
+        f"    actualStart: '2026-01-{day:02d}T22:05:00+01:00'\n    actualEnd: '2026-01-{day:02d}T22:45:00+01:00'\n"
+        if status == "completed" else ""
+    )
+    return (
+        f"apiVersion: itsm/v1\nkind: Change\nmetadata:\n  name: {name}\nspec:\n"
+        f"  title: Routine upgrade number {name}\n  type: normal\n  requester: alice@acme.example\n"
+        f"  status: {status}\n  targets: [{target}]\n"
+        f"  window: {{start: '2026-01-{day:02d}T22:00:00+01:00', end: '2026-01-{day:02d}T23:00:00+01:00'}}\n"
+        "  implementationPlan: Drain, upgrade, restart node by node, then undrain and watch the dashboards.\n"
+        "  rollbackPlan: Reinstall the previous package version from the artifact store and restart every node.\n"
+        "  testPlan: Run the smoke tests and watch the error rate for fifteen minutes.\n" + outcome
+    ).encode()
+
+
+def _blob(path: str, data: bytes) -> bytes:
+    return f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n"
+
+
+def build(out: Path, commits: int, changes: int, seed: int = 5) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
+    rng = random.Random(seed)
+    targets = ["ci:pg-orders", "ci:pg-payments", "service:checkout", "service:cart", "ci:redis-cart", "service:search"]
+    stream = bytearray()
+    when = 1_767_225_600  # 2026-01-01
+
+    def commit(ref: str, mark: int, message: str, files: bytes, parent: int | None, merge: int | None, author: str) -> None:
+        nonlocal when
+        when += 60
+        body = message.encode()
+        stream.extend(f"commit {ref}\nmark :{mark}\n".encode())
+        stream.extend(f"author {author} {when} +0000\ncommitter {author} {when} +0000\n".encode())
+        stream.extend(f"data {len(body)}\n".encode() + body + b"\n")
+        if parent is not None:
+            stream.extend(f"from :{parent}\n".encode())
+        if merge is not None:
+            stream.extend(f"merge :{merge}\n".encode())
+        stream.extend(files)
+        stream.extend(b"\n")
+
+    files = b""
+    for path in sorted((EXAMPLE / "catalog").rglob("*.yaml")):
+        files += _blob(path.relative_to(EXAMPLE).as_posix(), path.read_bytes())
+    # This team approves with Approved-by trailers, so its members are e-mail addresses.
+    files += _blob("catalog/approvers.yaml", (
+        "apiVersion: itsm/v1\nkind: Team\nmetadata: {name: trailer-cab}\n"
+        "spec: {members: [carol@acme.example, dave@acme.example, erin@acme.example]}\n"
+    ).encode())
+    files += _blob("policies/change-management.yaml", (
+        "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec:\n  approvals:\n"
+        "    - id: cab\n      when: \"spec.type != 'standard' || risk.level in ['high', 'critical']\"\n"
+        "      require: [{team: team:trailer-cab, count: 2}]\n"
+    ).encode())
+    mark = 1
+    commit("refs/heads/main", mark, "initial import", files, None, None, "Admin <admin@acme.example>")
+    main_mark, total = mark, 1
+    stage = [0] * changes
+    while total + 2 <= commits:
+        index = rng.randrange(changes)
+        if stage[index] >= len(STEPS):
+            index = next((i for i in range(changes) if stage[i] < len(STEPS)), None)  # type: ignore[assignment]
+            if index is None:
+                break
+        status, trailers = STEPS[stage[index]]
+        stage[index] += 1
+        name = f"chg-202601{(index % 28) + 1:02d}-{index:04x}"
+        data = _change(name, status, (index % 28) + 1, targets[index % len(targets)])
+        change_file = _blob(f"changes/{name}.yaml", data)
+        mark += 1
+        commit(f"refs/heads/pr-{mark}", mark, f"{status} {name}", change_file, main_mark, None, "Alice <alice@acme.example>")
+        mark += 1
+        message = f"Merge pull request #{mark} from acme/pr-{mark - 1}\n\n{trailers}" if trailers else f"Merge pull request #{mark}"
+        # fast-import does not merge trees: the merge commit states the merged file itself.
+        commit("refs/heads/main", mark, message, change_file, main_mark, mark - 1, "Maintainer <maint@acme.example>")
+        main_mark = mark
+        total += 2
+    subprocess.run(["git", "-C", str(out), "fast-import", "--quiet"], input=bytes(stream), check=True)
+    subprocess.run(["git", "-C", str(out), "checkout", "-q", "main"], check=True)
+    for ref in subprocess.run(["git", "-C", str(out), "for-each-ref", "--format=%(refname)", "refs/heads/pr-*"],
+                              capture_output=True, text=True, check=True).stdout.split():
+        subprocess.run(["git", "-C", str(out), "update-ref", "-d", ref], check=True)
+
+
+def seconds(argv: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{argv} failed: {done.stderr.decode()}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--commits", type=int, default=10_000)
+    parser.add_argument("--changes", type=int, default=3_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "out" / "audit-repo")
+    args = parser.parse_args()
+    build(args.out, args.commits, args.changes)
+    count = subprocess.run(["git", "-C", str(args.out), "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    files = subprocess.run(["git", "-C", str(args.out), "ls-files", "changes"], capture_output=True, text=True, check=True).stdout.count("\n")
+    bare = ["git", "-C", str(args.out), "log", "--name-status", "HEAD", "--", "catalog", "changes", "policies"]
+    audit = [sys.executable, "-m", "itsmctl", "-C", str(args.out), "audit", "--format", "json", "-o", "/dev/null"]
+    bares, audits = [], []
+    for _ in range(args.runs):
+        bares.append(seconds(bare))
+        audits.append(seconds(audit))
+    bare_t, audit_t = statistics.median(bares), statistics.median(audits)
+    print(f"history: {count} commits, {files} change files")
+    print(f"git log --name-status: {bare_t:.2f} s   runs {[round(t, 2) for t in bares]}")
+    print(f"itsmctl audit:         {audit_t:.2f} s   runs {[round(t, 2) for t in audits]}")
+    print(f"ratio {audit_t / bare_t:.2f}x (target <= 3x)")
+
+
+if __name__ == "__main__":
+    main()
