@@ -8,8 +8,8 @@ CEL takes milliseconds.
 from __future__ import annotations
 
 import importlib.machinery
-import re
 import importlib.util
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType

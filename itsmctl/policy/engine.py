@@ -10,7 +10,13 @@ from itsmctl.findings import Finding, Severity
 from itsmctl.load.locate import Locator
 from itsmctl.model.kinds import KeyPath, Policy, PolicyRule
 from itsmctl.model.record import Record
-from itsmctl.policy.cel import CelError, Expression, activation, compile_expression, field_projection
+from itsmctl.policy.cel import (
+    CelError,
+    Expression,
+    activation,
+    compile_expression,
+    field_projection,
+)
 from itsmctl.rules.base import CheckContext
 
 EXPRESSION_RULE = "policy-expression"
