@@ -22,15 +22,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent
-STEPS = [("requested", ""), ("approved", "Approved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n"),
-         ("in-progress", ""), ("completed", "")]
+STEPS = [
+    ("requested", ""),
+    ("approved", "Approved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n"),
+    ("in-progress", ""),
+    ("completed", ""),
+]
 
 
 def _change(name: str, status: str, day: int, target: str) -> bytes:
     outcome = (
         "  outcome:\n    summary: Done as planned.\n"
         f"    actualStart: '2026-01-{day:02d}T22:05:00+01:00'\n    actualEnd: '2026-01-{day:02d}T22:45:00+01:00'\n"
-        if status == "completed" else ""
+        if status == "completed"
+        else ""
     )
     return (
         f"apiVersion: itsm/v1\nkind: Change\nmetadata:\n  name: {name}\nspec:\n"
@@ -56,7 +61,9 @@ def build(out: Path, commits: int, changes: int, seed: int = 5) -> None:
     stream = bytearray()
     when = 1_767_225_600  # 2026-01-01
 
-    def commit(ref: str, mark: int, message: str, files: bytes, parent: int | None, merge: int | None, author: str) -> None:
+    def commit(
+        ref: str, mark: int, message: str, files: bytes, parent: int | None, merge: int | None, author: str
+    ) -> None:
         nonlocal when
         when += 60
         body = message.encode()
@@ -74,15 +81,21 @@ def build(out: Path, commits: int, changes: int, seed: int = 5) -> None:
     for path in sorted((EXAMPLE / "catalog").rglob("*.yaml")):
         files += _blob(path.relative_to(EXAMPLE).as_posix(), path.read_bytes())
     # This team approves with Approved-by trailers, so its members are e-mail addresses.
-    files += _blob("catalog/approvers.yaml", (
-        "apiVersion: itsm/v1\nkind: Team\nmetadata: {name: trailer-cab}\n"
-        "spec: {members: [carol@acme.example, dave@acme.example, erin@acme.example]}\n"
-    ).encode())
-    files += _blob("policies/change-management.yaml", (
-        "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec:\n  approvals:\n"
-        "    - id: cab\n      when: \"spec.type != 'standard' || risk.level in ['high', 'critical']\"\n"
-        "      require: [{team: team:trailer-cab, count: 2}]\n"
-    ).encode())
+    files += _blob(
+        "catalog/approvers.yaml",
+        (
+            b"apiVersion: itsm/v1\nkind: Team\nmetadata: {name: trailer-cab}\n"
+            b"spec: {members: [carol@acme.example, dave@acme.example, erin@acme.example]}\n"
+        ),
+    )
+    files += _blob(
+        "policies/change-management.yaml",
+        (
+            b"apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec:\n  approvals:\n"
+            b"    - id: cab\n      when: \"spec.type != 'standard' || risk.level in ['high', 'critical']\"\n"
+            b"      require: [{team: team:trailer-cab, count: 2}]\n"
+        ),
+    )
     mark = 1
     commit("refs/heads/main", mark, "initial import", files, None, None, "Admin <admin@acme.example>")
     main_mark, total = mark, 1
@@ -99,17 +112,33 @@ def build(out: Path, commits: int, changes: int, seed: int = 5) -> None:
         data = _change(name, status, (index % 28) + 1, targets[index % len(targets)])
         change_file = _blob(f"changes/{name}.yaml", data)
         mark += 1
-        commit(f"refs/heads/pr-{mark}", mark, f"{status} {name}", change_file, main_mark, None, "Alice <alice@acme.example>")
+        commit(
+            f"refs/heads/pr-{mark}",
+            mark,
+            f"{status} {name}",
+            change_file,
+            main_mark,
+            None,
+            "Alice <alice@acme.example>",
+        )
         mark += 1
-        message = f"Merge pull request #{mark} from acme/pr-{mark - 1}\n\n{trailers}" if trailers else f"Merge pull request #{mark}"
+        message = (
+            f"Merge pull request #{mark} from acme/pr-{mark - 1}\n\n{trailers}"
+            if trailers
+            else f"Merge pull request #{mark}"
+        )
         # fast-import does not merge trees: the merge commit states the merged file itself.
         commit("refs/heads/main", mark, message, change_file, main_mark, mark - 1, "Maintainer <maint@acme.example>")
         main_mark = mark
         total += 2
     subprocess.run(["git", "-C", str(out), "fast-import", "--quiet"], input=bytes(stream), check=True)
     subprocess.run(["git", "-C", str(out), "checkout", "-q", "main"], check=True)
-    for ref in subprocess.run(["git", "-C", str(out), "for-each-ref", "--format=%(refname)", "refs/heads/pr-*"],
-                              capture_output=True, text=True, check=True).stdout.split():
+    for ref in subprocess.run(
+        ["git", "-C", str(out), "for-each-ref", "--format=%(refname)", "refs/heads/pr-*"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split():
         subprocess.run(["git", "-C", str(out), "update-ref", "-d", ref], check=True)
 
 
@@ -130,8 +159,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "out" / "audit-repo")
     args = parser.parse_args()
     build(args.out, args.commits, args.changes)
-    count = subprocess.run(["git", "-C", str(args.out), "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    files = subprocess.run(["git", "-C", str(args.out), "ls-files", "changes"], capture_output=True, text=True, check=True).stdout.count("\n")
+    count = subprocess.run(
+        ["git", "-C", str(args.out), "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    files = subprocess.run(
+        ["git", "-C", str(args.out), "ls-files", "changes"], capture_output=True, text=True, check=True
+    ).stdout.count("\n")
     bare = ["git", "-C", str(args.out), "log", "--name-status", "HEAD", "--", "catalog", "changes", "policies"]
     audit = [sys.executable, "-m", "itsmctl", "-C", str(args.out), "audit", "--format", "json", "-o", "/dev/null"]
     bares, audits = [], []

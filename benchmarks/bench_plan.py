@@ -69,7 +69,9 @@ def main() -> None:
     plans, validates = [], []
     for _ in range(args.runs):
         validates.append(seconds([*itsmctl, "validate", "--format", "json", "-o", "/dev/null"]))
-        plans.append(seconds([*itsmctl, "plan", "--base", "main", "--head", "pr", "--format", "json", "-o", "/dev/null"]))
+        plans.append(
+            seconds([*itsmctl, "plan", "--base", "main", "--head", "pr", "--format", "json", "-o", "/dev/null"])
+        )
     plan_t, validate_t = statistics.median(plans), statistics.median(validates)
     files = sum(1 for _ in args.out.rglob("*.yaml"))
     print(f"repo: ~{args.records:,} records in {files:,} files; pull request edits 10 change files")

@@ -34,7 +34,6 @@ from itsmctl.report.risk import render_impact_json, render_json  # noqa: E402
 from itsmctl.risk.planning import Planning  # noqa: E402
 from itsmctl.risk.score import assess  # noqa: E402
 
-
 ONE = change_name(1, START)
 
 
@@ -93,7 +92,9 @@ def main() -> None:
     print()
     print(f"impact on top of loading: {impact_time:.2f} s (target <= 0.5 s)")
     print(f"risk of one change on top of loading: {one_time:.2f} s (target <= 0.5 s)")
-    print(f"risk --all: load + work = {load_time + all_time:.2f} s = {(load_time + all_time) / load_time:.2f}x the load (target < 2x)")
+    print(
+        f"risk --all: load + work = {load_time + all_time:.2f} s = {(load_time + all_time) / load_time:.2f}x the load (target < 2x)"
+    )
     if not args.skip_cli:
         print("\nend to end, CLI:")
         validate = cli_seconds(["validate", str(args.out), "--format", "json", "-o", "/dev/null"])

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -87,8 +85,12 @@ def main() -> None:
     bare_m, val_m = max(bare_rss), max(validate_rss)
     print(f"repo: {args.cis:,} CIs, {args.services:,} services, {args.changes:,} changes in {files:,} files")
     print(f"validate summary: {findings}")
-    print(f"bare yaml.load_all(CSafeLoader): {bare_t:.2f} s  peak RSS {bare_m} MiB   runs {[round(t, 2) for t in bare_times]}")
-    print(f"itsmctl validate:                {val_t:.2f} s  peak RSS {val_m} MiB   runs {[round(t, 2) for t in validate_times]}")
+    print(
+        f"bare yaml.load_all(CSafeLoader): {bare_t:.2f} s  peak RSS {bare_m} MiB   runs {[round(t, 2) for t in bare_times]}"
+    )
+    print(
+        f"itsmctl validate:                {val_t:.2f} s  peak RSS {val_m} MiB   runs {[round(t, 2) for t in validate_times]}"
+    )
     print(f"time ratio {val_t / bare_t:.2f}x (target <= 1.5x); memory ratio {val_m / bare_m:.2f}x (target <= 3x)")
 
 

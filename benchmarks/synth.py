@@ -22,7 +22,17 @@ from pathlib import Path
 HEADER = "apiVersion: itsm/v1\n"
 # Changes are spread over the nights from here on.
 START = datetime(2027, 1, 4, 0, 0, tzinfo=UTC)
-STATUSES = ["draft", "requested", "approved", "scheduled", "in-progress", "completed", "failed", "rolled-back", "cancelled"]
+STATUSES = [
+    "draft",
+    "requested",
+    "approved",
+    "scheduled",
+    "in-progress",
+    "completed",
+    "failed",
+    "rolled-back",
+    "cancelled",
+]
 CI_TYPES = ["host", "vm", "database", "cluster", "cache", "queue", "network", "loadbalancer", "storage"]
 
 
@@ -148,12 +158,14 @@ def _teams_doc(teams: int) -> str:
     for index in range(teams):
         members = "".join(f"    - user{(index * 3 + k) % 97}\n" for k in range(3))
         docs.append(
-            HEADER + f"kind: Team\nmetadata:\n  name: {_team(index)}\nspec:\n  members:\n{members}"
+            HEADER
+            + f"kind: Team\nmetadata:\n  name: {_team(index)}\nspec:\n  members:\n{members}"
             + f"  contact:\n    email: {_team(index)}@example.com\n"
         )
     for name in ("cab", "sre"):
         docs.append(
-            HEADER + f"kind: Team\nmetadata:\n  name: {name}\nspec:\n  members: [{name}1, {name}2, {name}3]\n"
+            HEADER
+            + f"kind: Team\nmetadata:\n  name: {name}\nspec:\n  members: [{name}1, {name}2, {name}3]\n"
             + f"  contact:\n    email: {name}@example.com\n"
         )
     docs.append(

@@ -91,7 +91,9 @@ spec:
 """
 
 
-def change(name: str, targets: str, start: str, end: str, status: str = "requested", kind: str = "normal", extra: str = "") -> str:
+def change(
+    name: str, targets: str, start: str, end: str, status: str = "requested", kind: str = "normal", extra: str = ""
+) -> str:
     return (
         f"apiVersion: itsm/v1\nkind: Change\nmetadata: {{name: {name}}}\nspec:\n"
         f"  title: Change {name}\n  type: {kind}\n  requester: alice\n  status: {status}\n"

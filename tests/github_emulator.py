@@ -59,7 +59,9 @@ class GitHubEmulator:
             def _handle(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"null") if length else None
-                status, payload, headers = emulator.dispatch(method, self.path, self.headers.get("Authorization", ""), body)
+                status, payload, headers = emulator.dispatch(
+                    method, self.path, self.headers.get("Authorization", ""), body
+                )
                 data = b"" if payload is None else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -105,7 +107,9 @@ class GitHubEmulator:
                 "user": self._user(login),
                 "state": state,
                 "commit_id": commit,
-                "submitted_at": (datetime(2026, 12, 1, 10, 0, tzinfo=UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "submitted_at": (datetime(2026, 12, 1, 10, 0, tzinfo=UTC) + timedelta(minutes=minutes)).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ"
+                ),
                 "body": "",
             }
             self.state.pulls[number].reviews.append(review)
@@ -143,7 +147,9 @@ class GitHubEmulator:
             "merge_commit_sha": pull.merge_commit,
         }
 
-    def _page(self, items: list[dict[str, Any]], path: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
+    def _page(
+        self, items: list[dict[str, Any]], path: str, query: dict[str, list[str]]
+    ) -> tuple[int, Any, dict[str, str]]:
         per_page = min(int(query.get("per_page", ["30"])[0]), 100)
         page = int(query.get("page", ["1"])[0])
         chunk = items[(page - 1) * per_page : page * per_page]
@@ -163,9 +169,15 @@ class GitHubEmulator:
             self.state.requests.append((method, path))
         if self.state.rate_limited:
             reset = str(int(datetime.now(UTC).timestamp()) + 3600)
-            return 403, {"message": "API rate limit exceeded for user."}, {
-                "X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset,
-            }
+            return (
+                403,
+                {"message": "API rate limit exceeded for user."},
+                {
+                    "X-RateLimit-Limit": "5000",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": reset,
+                },
+            )
         if self.state.fail_with:
             return self.state.fail_with, {"message": "Server Error"}, {}
         if auth not in (f"token {TOKEN}", f"Bearer {TOKEN}"):
@@ -179,9 +191,17 @@ class GitHubEmulator:
             ("POST", rf"^{repo}/issues/(\d+)/comments$", lambda m: self._create_comment(m, body)),
             ("PATCH", rf"^{repo}/issues/comments/(\d+)$", lambda m: self._edit_comment(m, body)),
             ("GET", rf"^{repo}/commits/(\w+)/pulls$", self._pulls_of_commit),
-            ("GET", rf"^{repo}/commits/(\w+)$", lambda m: (200, {"sha": m.group(1), "url": f"{self.url}{repo}/commits/{m.group(1)}"}, {})),
+            (
+                "GET",
+                rf"^{repo}/commits/(\w+)$",
+                lambda m: (200, {"sha": m.group(1), "url": f"{self.url}{repo}/commits/{m.group(1)}"}, {}),
+            ),
             ("POST", rf"^{repo}/statuses/(\w+)$", lambda m: self._create_status(m, body)),
-            ("GET", r"^/orgs/([^/]+)$", lambda m: (200, {"login": m.group(1), "id": 7, "url": f"{self.url}/orgs/{m.group(1)}"}, {})),
+            (
+                "GET",
+                r"^/orgs/([^/]+)$",
+                lambda m: (200, {"login": m.group(1), "id": 7, "url": f"{self.url}/orgs/{m.group(1)}"}, {}),
+            ),
             ("GET", r"^/orgs/([^/]+)/teams/([^/]+)$", self._get_team),
             ("GET", r"^/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)$", self._membership),
             ("GET", r"^/users/([^/]+)$", lambda m: (200, self._user(m.group(1)), {})),
@@ -201,7 +221,9 @@ class GitHubEmulator:
         pull = self.state.pulls.get(int(match.group(1)))
         return (200, self._pull(pull), {}) if pull else (404, {"message": "Not Found"}, {})
 
-    def _list(self, match: re.Match[str], what: str, path: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
+    def _list(
+        self, match: re.Match[str], what: str, path: str, query: dict[str, list[str]]
+    ) -> tuple[int, Any, dict[str, str]]:
         pull = self.state.pulls.get(int(match.group(1)))
         if pull is None:
             return 404, {"message": "Not Found"}, {}
@@ -237,8 +259,12 @@ class GitHubEmulator:
         key = f"{match.group(1)}/{match.group(2)}"
         if key not in self.state.teams:
             return 404, {"message": "Not Found"}, {}
-        team = {"id": abs(hash(key)) % 10**6, "slug": match.group(2), "name": match.group(2),
-                "url": f"{self.url}/orgs/{key.replace('/', '/teams/', 1)}"}
+        team = {
+            "id": abs(hash(key)) % 10**6,
+            "slug": match.group(2),
+            "name": match.group(2),
+            "url": f"{self.url}/orgs/{key.replace('/', '/teams/', 1)}",
+        }
         return 200, team, {}
 
     def _membership(self, match: re.Match[str]) -> tuple[int, Any, dict[str, str]]:

@@ -53,10 +53,17 @@ class GitRepo:
     def checkout(self, name: str) -> None:
         self.repo.git.checkout(name)
 
-    def merge(self, branch: str, message: str, author: str = "Maintainer <maint@example.com>", when: str | None = None) -> str:
+    def merge(
+        self, branch: str, message: str, author: str = "Maintainer <maint@example.com>", when: str | None = None
+    ) -> str:
         env = {}
         name, _, email = author.partition(" <")
-        env.update(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email.rstrip(">"), GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email.rstrip(">"))
+        env.update(
+            GIT_AUTHOR_NAME=name,
+            GIT_AUTHOR_EMAIL=email.rstrip(">"),
+            GIT_COMMITTER_NAME=name,
+            GIT_COMMITTER_EMAIL=email.rstrip(">"),
+        )
         if when:
             env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
         self.repo.git.merge("--no-ff", branch, "-m", message, env=env)

@@ -40,7 +40,14 @@ def authorises(before: str | None, after: str | None) -> bool:
     return after in granted and before not in granted
 
 
-def _finding(rule: str, message: str, change: Change | None, commit: str, path: tuple[str | int, ...] = ("spec", "status"), hint: str = "") -> Finding:
+def _finding(
+    rule: str,
+    message: str,
+    change: Change | None,
+    commit: str,
+    path: tuple[str | int, ...] = ("spec", "status"),
+    hint: str = "",
+) -> Finding:
     location = _LOCATOR.locate(change.record, path) if change is not None else Location("")
     details: dict[str, object] = {"commit": commit}
     if change is not None:
@@ -75,7 +82,9 @@ class ApprovalCheck:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _recorded(commit: CommitInfo, evidence: Evidence | None, change: Change) -> tuple[list[Approval], dict[str, str], str | None, dict[str, set[str]]]:
+def _recorded(
+    commit: CommitInfo, evidence: Evidence | None, change: Change
+) -> tuple[list[Approval], dict[str, str], str | None, dict[str, set[str]]]:
     """Approvals recorded for the commit, who could not approve, the source, and per-team approvers the review verified."""
     excluded = {change.requester.lower(): f"requested {change.name} (no self-approval)"}
     if evidence is not None:
@@ -146,7 +155,12 @@ def closing(commit: CommitInfo, change: Change, approved: Window | None, live: L
     findings = []
     if change.type == "emergency" and change.pir is None:
         findings.append(
-            _finding("emergency-without-pir", f"emergency change {change.name} closed as {change.status} without a post-implementation review", change, commit.sha)
+            _finding(
+                "emergency-without-pir",
+                f"emergency change {change.name} closed as {change.status} without a post-implementation review",
+                change,
+                commit.sha,
+            )
         )
     window = approved or change.window
     start, end = change.actual_start, change.actual_end
@@ -170,7 +184,13 @@ def closing(commit: CommitInfo, change: Change, approved: Window | None, live: L
             for hit in hits:
                 if not hit.allowed:
                     findings.append(
-                        _finding("freeze-violation", f"{change.name} was carried out during freeze {hit.freeze.name!r}, which does not allow {change.type} changes", change, commit.sha, ("spec", "window"))
+                        _finding(
+                            "freeze-violation",
+                            f"{change.name} was carried out during freeze {hit.freeze.name!r}, which does not allow {change.type} changes",
+                            change,
+                            commit.sha,
+                            ("spec", "window"),
+                        )
                     )
     return findings
 
@@ -197,4 +217,3 @@ def rewritten(sha: str, evidence: Evidence) -> Finding:
         "someone rewrote the branch after merge; compare with the remote and the evidence",
         {"commit": sha},
     )
-

@@ -78,7 +78,9 @@ def evidence_from_review(outcome: ReviewOutcome, repository: str, merge_commit: 
         RecordedApproval(
             a.identity,
             outcome.pull.head_sha,
-            by_identity[a.identity.lower()].submitted_at.isoformat() if by_identity[a.identity.lower()].submitted_at else "",
+            by_identity[a.identity.lower()].submitted_at.isoformat()
+            if by_identity[a.identity.lower()].submitted_at
+            else "",
         )
         for a in approvals
         if a.current and not a.is_bot

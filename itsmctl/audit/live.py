@@ -107,7 +107,9 @@ class LiveCatalog:
             graph = build_graph(self.catalog)
             self._graph = (graph, ImpactCache(graph))
         graph, impacts = self._graph
-        return Planning(self.catalog, history=self.history, graph=graph, impacts=impacts, scheduled=self.scheduled_near(change))
+        return Planning(
+            self.catalog, history=self.history, graph=graph, impacts=impacts, scheduled=self.scheduled_near(change)
+        )
 
     def record_outcome(self, outcome: PastOutcome) -> None:
         self.history.add(outcome)

@@ -22,7 +22,13 @@ def concerns_service(trail: ChangeTrail, service: str, graph: DependencyGraph) -
     return ref in radius
 
 
-def select(report: AuditReport, since: datetime | None, until: datetime | None, service: str | None, graph: DependencyGraph | None) -> AuditReport:
+def select(
+    report: AuditReport,
+    since: datetime | None,
+    until: datetime | None,
+    service: str | None,
+    graph: DependencyGraph | None,
+) -> AuditReport:
     trails = []
     for trail in report.trails:
         if (since or until) and not any(_in_period(t.date, since, until) for t in trail.transitions):

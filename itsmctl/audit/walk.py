@@ -26,7 +26,7 @@ from itsmctl.model.kinds import Change, Window
 from itsmctl.risk.history import PastOutcome
 from itsmctl.vcs.blobs import read_blobs
 from itsmctl.vcs.git import resolve_commit
-from itsmctl.vcs.log import ZERO_SHA, CommitInfo, FileChange, ancestry, iter_first_parent_commits
+from itsmctl.vcs.log import ZERO_SHA, CommitInfo, ancestry, iter_first_parent_commits
 from itsmctl.vcs.notes import read_notes
 
 _BATCH_COMMITS = 2000
@@ -88,7 +88,11 @@ class _Walk:
             if change.old_path:
                 before.update(changes_in(self.live.records(change.path)))
                 updates.append((change.old_path, []))
-            records = [] if change.new_blob == ZERO_SHA or not is_record_file(change.path) else parse_blob(change.path, self.read(change.new_blob))
+            records = (
+                []
+                if change.new_blob == ZERO_SHA or not is_record_file(change.path)
+                else parse_blob(change.path, self.read(change.new_blob))
+            )
             updates.append((change.path, records))
             after.update(changes_in(records))
         trusted = checks.Snapshot.of(self.live.catalog)
@@ -102,7 +106,9 @@ class _Walk:
             self.transition(commit, via, trusted, before.get(name), after.get(name))
         self.first = False
 
-    def transition(self, commit: CommitInfo, via: str, trusted: checks.Snapshot, old: Change | None, new: Change | None) -> None:
+    def transition(
+        self, commit: CommitInfo, via: str, trusted: checks.Snapshot, old: Change | None, new: Change | None
+    ) -> None:
         old_status = old.status if old else None
         new_status = new.status if new else None
         current = new or old
@@ -117,7 +123,16 @@ class _Walk:
         if old_status == new_status:
             return
         trail.transitions.append(
-            Transition(old_status, new_status, commit.sha, commit.author, commit.committer, commit.committed, current.record.path, via)
+            Transition(
+                old_status,
+                new_status,
+                commit.sha,
+                commit.author,
+                commit.committer,
+                commit.committed,
+                current.record.path,
+                via,
+            )
         )
         if new is None:
             trail.removed = True
@@ -132,7 +147,9 @@ class _Walk:
         if change.window is not None:
             self.approved_windows[change.name] = change.window
         planning = self.live.planning(change)
-        result = checks.approvals_at(commit, change, trusted, planning, self.live, self.notes.get(commit.sha), self.repo)
+        result = checks.approvals_at(
+            commit, change, trusted, planning, self.live, self.notes.get(commit.sha), self.repo
+        )
         trail.required = [need.label for need in result.needs]
         trail.approvals = sorted({who for r in result.results for who in r.approvers})
         trail.approval_source = result.source
@@ -141,7 +158,9 @@ class _Walk:
     def close(self, commit: CommitInfo, trail: ChangeTrail, change: Change) -> None:
         self.findings.extend(checks.closing(commit, change, self.approved_windows.get(change.name), self.live))
         ended = change.actual_end or (change.window.end if change.window else commit.committed)
-        self.live.record_outcome(PastOutcome(change.name, change.target_refs, change.status, ended, source="git history"))
+        self.live.record_outcome(
+            PastOutcome(change.name, change.target_refs, change.status, ended, source="git history")
+        )
 
 
 def _notes(repo: git.Repo, findings: list[Finding]) -> dict[str, Evidence]:
@@ -151,8 +170,13 @@ def _notes(repo: git.Repo, findings: list[Finding]) -> dict[str, Evidence]:
             parsed[commit] = parse_evidence(raw)
         except EvidenceError as error:
             findings.append(
-                Finding("history-rewrite", Severity.ERROR, f"evidence note on {commit[:12]} cannot be read: {error}",
-                        Location(f"refs/notes/itsm:{commit[:12]}"), details={"commit": commit})
+                Finding(
+                    "history-rewrite",
+                    Severity.ERROR,
+                    f"evidence note on {commit[:12]} cannot be read: {error}",
+                    Location(f"refs/notes/itsm:{commit[:12]}"),
+                    details={"commit": commit},
+                )
             )
     return parsed
 
@@ -183,5 +207,7 @@ def run_audit(repo: git.Repo, rev: str = "HEAD") -> AuditReport:
     for sha, evidence in notes.items():
         if sha not in reachable:
             findings.append(checks.rewritten(sha, evidence))
-    trails = sorted(walk.trails.values(), key=lambda t: (t.transitions[0].date if t.transitions else datetime.min, t.name))
+    trails = sorted(
+        walk.trails.values(), key=lambda t: (t.transitions[0].date if t.transitions else datetime.min, t.name)
+    )
     return AuditReport(head.hexsha, commits, trails, sort_findings(walk.findings), notes=len(notes))

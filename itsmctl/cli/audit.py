@@ -29,7 +29,13 @@ RENDERERS = {"text": render_text, "json": render_json, "csv": render_csv, "html"
 @click.option("--fail-on-violation", is_flag=True, help="Exit 1 when there is any finding.")
 @output_option
 def audit(
-    rev: str, since: str | None, until: str | None, service: str | None, output_format: str, fail_on_violation: bool, output: Path | None
+    rev: str,
+    since: str | None,
+    until: str | None,
+    service: str | None,
+    output_format: str,
+    fail_on_violation: bool,
+    output: Path | None,
 ) -> int:
     """Replay the history of changes/, catalog/ and policies/ and check the change flow at every step.
 

@@ -59,7 +59,9 @@ def check_ref(result: LoadResult, ref: str) -> str:
     if result.catalog.typed(ref) is None:
         import difflib
 
-        close = difflib.get_close_matches(ref, [r for r in result.catalog.by_ref if r.startswith(("service:", "ci:"))], n=1)
+        close = difflib.get_close_matches(
+            ref, [r for r in result.catalog.by_ref if r.startswith(("service:", "ci:"))], n=1
+        )
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ItsmError(f"no record {ref!r}{hint}")
     return ref

@@ -18,7 +18,9 @@ from itsmctl.report.escape import terminal
 @click.option("--service", required=True, help="The service being deployed (name, or service:NAME).")
 @click.option("--ci", help="The CI deployed to (name, or ci:NAME); a change targeting it also opens the gate.")
 @click.option("--env", "environment", help="Environment of the deploy; must match the CI's.")
-@click.option("--at", "moment", default="now", show_default=True, help="Moment of the deploy (ISO 8601; UTC if no offset).")
+@click.option(
+    "--at", "moment", default="now", show_default=True, help="Moment of the deploy (ISO 8601; UTC if no offset)."
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def gate(service: str, ci: str | None, environment: str | None, moment: str, output_format: str) -> int:
     """Exit 0 only when an approved change covers this deploy now, outside any freeze; else 1 with reasons."""
@@ -40,7 +42,8 @@ def gate(service: str, ci: str | None, environment: str | None, moment: str, out
             "at": at.isoformat(),
             "change": decision.change,
             "candidates": [
-                {"change": c.change, "status": c.status, "opens": c.opens, "reason": c.reason} for c in decision.candidates
+                {"change": c.change, "status": c.status, "opens": c.opens, "reason": c.reason}
+                for c in decision.candidates
             ],
             "problems": decision.problems,
         }

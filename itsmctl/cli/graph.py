@@ -15,7 +15,9 @@ from itsmctl.report.graph import GRAPH_FORMATS
 @click.command()
 @click.option("--format", "output_format", type=click.Choice(list(GRAPH_FORMATS)), default="json", show_default=True)
 @click.option("--focus", metavar="REF", help="Only the neighbourhood of this service or CI.")
-@click.option("--depth", type=click.IntRange(0, 100), default=2, show_default=True, help="Hops around --focus, both ways.")
+@click.option(
+    "--depth", type=click.IntRange(0, 100), default=2, show_default=True, help="Hops around --focus, both ways."
+)
 @output_option
 def graph(output_format: str, focus: str | None, depth: int, output: Path | None) -> int:
     """Print the dependency graph of services and CIs (A -> B: A depends on B)."""

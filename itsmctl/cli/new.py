@@ -18,14 +18,24 @@ def new() -> None:
 
 @new.command("change")
 @click.option("--title", required=True, help="One line saying what changes.")
-@click.option("--target", "targets", multiple=True, required=True, metavar="REF", help="service:NAME or ci:NAME (repeatable).")
-@click.option("--type", "change_type", type=click.Choice(["standard", "normal", "emergency"]), default="normal", show_default=True)
+@click.option(
+    "--target", "targets", multiple=True, required=True, metavar="REF", help="service:NAME or ci:NAME (repeatable)."
+)
+@click.option(
+    "--type", "change_type", type=click.Choice(["standard", "normal", "emergency"]), default="normal", show_default=True
+)
 @click.option("--start", help="Window start, ISO 8601 (UTC if no offset).")
 @click.option("--duration", default="1h", show_default=True, help="Window length, e.g. 2h or 1h30m.")
 @click.option("--requester", help="GitHub login (default: $GITHUB_ACTOR or git config github.user).")
 @click.option("--template", help="For a standard change: standard:NAME.")
 def new_change(
-    title: str, targets: tuple[str, ...], change_type: str, start: str | None, duration: str, requester: str | None, template: str | None
+    title: str,
+    targets: tuple[str, ...],
+    change_type: str,
+    start: str | None,
+    duration: str,
+    requester: str | None,
+    template: str | None,
 ) -> int:
     """Write changes/YYYY/chg-YYYYMMDD-xxxx.yaml with a collision-free id. Never overwrites a file."""
     requester = requester or default_requester()

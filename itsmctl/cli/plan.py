@@ -18,7 +18,9 @@ from itsmctl.vcs.git import open_repository
 @click.command()
 @click.option("--base", required=True, metavar="REV", help="The branch the pull request goes into, e.g. origin/main.")
 @click.option("--head", default="HEAD", show_default=True, metavar="REV", help="The pull request's head.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
 @click.option(
     "--approvals",
     type=click.Choice(["none", "trailers"]),

@@ -29,7 +29,9 @@ def _summary(outcome: ReviewOutcome) -> str:
 @click.option("--repo", "repository", metavar="OWNER/NAME", help="Default: $GITHUB_REPOSITORY.")
 @click.option("--comment", is_flag=True, help="Create or update the plan comment on the pull request.")
 @click.option("--status", "set_status", is_flag=True, help=f"Set the {STATUS_CONTEXT} commit status.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
 def review(number: int, repository: str | None, comment: bool, set_status: bool, output_format: str) -> int:
     """Check a pull request's reviews against the approvals policy requires.
 

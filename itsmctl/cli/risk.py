@@ -19,9 +19,20 @@ from itsmctl.risk.weights import DEFAULT_WEIGHTS
 @click.option("--include-closed", is_flag=True, help="With --all: closed changes too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--weights", "show_weights", is_flag=True, help="Print the risk weights in force and exit.")
-@click.option("--git-history/--no-git-history", default=True, show_default=True,
-              help="Count outcomes of changes whose files were removed, from git history.")
-def risk(change: str | None, all_changes: bool, include_closed: bool, output_format: str, show_weights: bool, git_history: bool) -> int:
+@click.option(
+    "--git-history/--no-git-history",
+    default=True,
+    show_default=True,
+    help="Count outcomes of changes whose files were removed, from git history.",
+)
+def risk(
+    change: str | None,
+    all_changes: bool,
+    include_closed: bool,
+    output_format: str,
+    show_weights: bool,
+    git_history: bool,
+) -> int:
     """Score a change's risk (0-100) as impact x likelihood, with every factor explained."""
     loaded = load_for_command()
     planning = planning_for(loaded, git_history)

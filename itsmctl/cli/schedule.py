@@ -28,7 +28,9 @@ def _time(value: str | None, default: datetime | None) -> datetime | None:
 @click.command()
 @click.option("--from", "start", metavar="DATE", help="Start of the period (default: now; 'all' for no limit).")
 @click.option("--to", "end", metavar="DATE", help="End of the period (default: no limit).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "ics"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "ics"]), default="text", show_default=True
+)
 @output_option
 def schedule(start: str | None, end: str | None, output_format: str, output: Path | None) -> int:
     """Every change past draft and not closed, in time order, with conflicts and freezes.

@@ -97,13 +97,25 @@ def required_approvals(
         for rule in requirement.require:
             if rule.team:
                 needs.append(
-                    ApprovalNeed(requirement_id, f"{rule.count} approval(s) from {rule.team}", rule.team, rule.count, requirement.allow_self_approval)
+                    ApprovalNeed(
+                        requirement_id,
+                        f"{rule.count} approval(s) from {rule.team}",
+                        rule.team,
+                        rule.count,
+                        requirement.allow_self_approval,
+                    )
                 )
             if rule.owners:
                 owners = sorted({owner for ref in change.target_refs if (owner := owner_of(ref))})
                 for owner in owners:
                     needs.append(
-                        ApprovalNeed(requirement_id, f"{rule.count} approval(s) from owner {owner}", owner, rule.count, requirement.allow_self_approval)
+                        ApprovalNeed(
+                            requirement_id,
+                            f"{rule.count} approval(s) from owner {owner}",
+                            owner,
+                            rule.count,
+                            requirement.allow_self_approval,
+                        )
                     )
     return _merge(needs)
 

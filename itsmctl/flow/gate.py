@@ -80,7 +80,9 @@ def decide(catalog: Catalog, service: str, ci: str | None, environment: str | No
             if isinstance(dep, ConfigurationItem)
         }
         if environments and environment not in environments:
-            decision.problems.append(f"service:{service} runs on no CI in {environment} ({', '.join(sorted(environments))})")
+            decision.problems.append(
+                f"service:{service} runs on no CI in {environment} ({', '.join(sorted(environments))})"
+            )
             return decision
     planning = Planning(catalog, now=at)
     for change in sorted(catalog.changes.values(), key=lambda c: c.name):

@@ -87,7 +87,9 @@ def excluded_identities(item: ChangePlan, authors: dict[str, str]) -> dict[str, 
     return excluded
 
 
-def check_approvals(plan: Plan, approvals: list[Approval], authors: dict[str, str], is_member) -> dict[str, list[NeedResult]]:  # type: ignore[no-untyped-def]
+def check_approvals(
+    plan: Plan, approvals: list[Approval], authors: dict[str, str], is_member
+) -> dict[str, list[NeedResult]]:  # type: ignore[no-untyped-def]
     """Count approvals per change; ``authors`` maps identities that authored the work to why they are out."""
     return {
         item.change.name: count_approvals(item.needs, approvals, excluded_identities(item, authors), is_member)

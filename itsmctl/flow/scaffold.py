@@ -69,15 +69,19 @@ def new_change_id(day: datetime, taken: set[str]) -> str:
 
 def render_change(change: NewChange, name: str) -> str:
     end = change.start + change.duration if change.start and change.duration else None
-    return _environment().get_template("change.yaml.j2").render(
-        name=name,
-        title=change.title,
-        type=change.change_type,
-        requester=change.requester,
-        targets=change.targets,
-        start=change.start.isoformat() if change.start else None,
-        end=end.isoformat() if end else None,
-        template=change.template,
+    return (
+        _environment()
+        .get_template("change.yaml.j2")
+        .render(
+            name=name,
+            title=change.title,
+            type=change.change_type,
+            requester=change.requester,
+            targets=change.targets,
+            start=change.start.isoformat() if change.start else None,
+            end=end.isoformat() if end else None,
+            template=change.template,
+        )
     )
 
 

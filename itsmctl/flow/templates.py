@@ -19,7 +19,7 @@ def _target_allowed(template: StandardChange, ref: str, catalog: Catalog) -> boo
     if isinstance(item, Service) and item.tier in template.tiers:
         return True
     if template.labels and item is not None:
-        labels = getattr(item, "record").labels
+        labels = item.record.labels
         return all(labels.get(key) == value for key, value in template.labels.items())
     return False
 

@@ -46,7 +46,9 @@ def find_cycles(adjacency: Mapping[str, Sequence[str]]) -> list[list[str]]:
     import networkx as nx  # only on the rare path: importing it costs ~0.2 s
 
     graph = nx.DiGraph()
-    graph.add_edges_from((source, target) for source, targets in adjacency.items() for target in targets if target in adjacency)
+    graph.add_edges_from(
+        (source, target) for source, targets in adjacency.items() for target in targets if target in adjacency
+    )
     cycles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1:

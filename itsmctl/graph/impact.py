@@ -84,7 +84,9 @@ def blast_radius(graph: DependencyGraph, touched: Iterable[Touch]) -> BlastRadiu
             if touch.replicas is None:
                 radius.assumed_full.append(touch.ref)
             elif touch.replicas <= redundancy.tolerable_loss:
-                radius.absorbed.append(Absorbed(touch.ref, touch.replicas, redundancy.replicas, redundancy.min_available))
+                radius.absorbed.append(
+                    Absorbed(touch.ref, touch.replicas, redundancy.replicas, redundancy.min_available)
+                )
                 continue
         if touch.ref not in radius.depth:
             radius.depth[touch.ref] = 0

@@ -38,7 +38,9 @@ class Processed:
     policy_rules: dict[str, str] = field(default_factory=dict)
 
 
-def _process(path: str, data: bytes, max_bytes: int, policies: PolicyEvaluator | None) -> tuple[list[Record], list[Finding]]:
+def _process(
+    path: str, data: bytes, max_bytes: int, policies: PolicyEvaluator | None
+) -> tuple[list[Record], list[Finding]]:
     records, findings = load_source(path, data, max_bytes)
     locator = Locator()
     for record in records:
@@ -133,7 +135,9 @@ def process_all(sources: Sequence[Source], max_bytes: int, jobs: int | None = No
     return processed
 
 
-def _recheck_if_policies_were_missed(processed: Processed, used: list[Policy], rules: list[CompiledRule]) -> list[CompiledRule]:
+def _recheck_if_policies_were_missed(
+    processed: Processed, used: list[Policy], rules: list[CompiledRule]
+) -> list[CompiledRule]:
     """A Policy spelled so that its file never says "Policy" (escapes): evaluate everything again."""
     actual = _first_policies(_policies_of(processed.records))
     if [p.record for p in actual] == [p.record for p in used]:

@@ -77,13 +77,13 @@ def load_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_FILE_BYTES)
     if text is None:
         return [], findings
     documents, problems = load_documents(text)
-    findings = [
-        Finding(p.rule, Severity.ERROR, p.message, Location(path, p.line, p.column), p.hint) for p in problems
-    ]
+    findings = [Finding(p.rule, Severity.ERROR, p.message, Location(path, p.line, p.column), p.hint) for p in problems]
     source = SourceFile(path, text)
     records: list[Record] = []
     if not documents and not problems:
-        findings.append(_error("empty-document", path, "file holds no YAML document", 1, hint="delete it or add a record"))
+        findings.append(
+            _error("empty-document", path, "file holds no YAML document", 1, hint="delete it or add a record")
+        )
     for document in documents:
         data_ = document.data
         if data_ is None:
@@ -129,7 +129,9 @@ def _unknown_kind(record: Record, locator: Locator) -> Finding:
     kind = record.body.get("kind")
     location = locator.locate(record, ("kind",))
     if kind is None:
-        return Finding("schema", Severity.ERROR, "document: missing required field 'kind'", location, f"one of {', '.join(KINDS)}")
+        return Finding(
+            "schema", Severity.ERROR, "document: missing required field 'kind'", location, f"one of {', '.join(KINDS)}"
+        )
     close = difflib.get_close_matches(str(kind), list(KINDS), n=1, cutoff=0.5)
     hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(KINDS)}"
     return Finding("unknown-kind", Severity.ERROR, f"unknown kind {kind!r}", location, hint)

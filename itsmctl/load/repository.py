@@ -11,9 +11,7 @@ from itsmctl.load.discover import discover, relative
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
 
 
-def _read_files(
-    paths: list[Path], root: Path, max_bytes: int, oversize: list[Finding]
-) -> Iterator[tuple[str, bytes]]:
+def _read_files(paths: list[Path], root: Path, max_bytes: int, oversize: list[Finding]) -> Iterator[tuple[str, bytes]]:
     for path in paths:
         shown = relative(path, root)
         try:

@@ -137,7 +137,9 @@ class _Builder:
                 return node.value
             return self._scalar(node, tag)
         if depth >= MAX_DEPTH:
-            raise _Reject(YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", _line(node), _column(node)))
+            raise _Reject(
+                YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", _line(node), _column(node))
+            )
         key = id(node)
         memo = self._memo
         if key in memo:
@@ -267,9 +269,7 @@ class _Builder:
             if tag == _VALUE or tag == _MERGE:
                 return node.value
         except (ValueError, yaml.YAMLError) as error:
-            raise _Reject(
-                YamlProblem("yaml-syntax", f"bad {tag[len(_TAG):]}: {error}", _line(node))
-            ) from None
+            raise _Reject(YamlProblem("yaml-syntax", f"bad {tag[len(_TAG) :]}: {error}", _line(node))) from None
         self._reject_tag(node)
         raise AssertionError("unreachable")  # pragma: no cover
 

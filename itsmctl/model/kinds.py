@@ -347,7 +347,9 @@ def _minutes(text: str) -> int:
 
 def build_team(record: Record) -> Team:
     spec = record.spec
-    return Team(record, tuple(spec.get("members") or ()), spec.get("githubTeam"), spec.get("contact") or {}, spec.get("lead"))
+    return Team(
+        record, tuple(spec.get("members") or ()), spec.get("githubTeam"), spec.get("contact") or {}, spec.get("lead")
+    )
 
 
 def build_service(record: Record) -> Service:
@@ -417,8 +419,7 @@ def _window(spec: dict[str, Any], path: KeyPath) -> Window | None:
 def build_change(record: Record) -> Change:
     spec = record.spec
     targets = tuple(
-        Target(item) if isinstance(item, str) else Target(item["ref"], item.get("replicas"))
-        for item in spec["targets"]
+        Target(item) if isinstance(item, str) else Target(item["ref"], item.get("replicas")) for item in spec["targets"]
     )
     outcome = spec.get("outcome") or {}
     window = spec.get("window")

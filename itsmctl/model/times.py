@@ -10,9 +10,7 @@ def parse_timestamp(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            f"{text!r} is not a valid date-time; write e.g. 2026-12-01T22:00:00+01:00"
-        ) from None
+        raise ValueError(f"{text!r} is not a valid date-time; write e.g. 2026-12-01T22:00:00+01:00") from None
     if value.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset; add one, e.g. +01:00 or Z")
     return value

@@ -102,14 +102,22 @@ RECORD_VARIABLES = frozenset({"record", "kind", "name", "metadata", "spec"})
 Projection = dict[str, frozenset[str] | None]
 
 
-def record_variables(record: Record, wanted: frozenset[str] = RECORD_VARIABLES, projection: Projection | None = None) -> dict[str, Any]:
+def record_variables(
+    record: Record, wanted: frozenset[str] = RECORD_VARIABLES, projection: Projection | None = None
+) -> dict[str, Any]:
     """What a rule's expression can see about a record.
 
     Converting values to CEL costs more than evaluating them, so only the
     variables the rules read are passed, and of a map only the fields they
     can observe (see ``field_projection``).
     """
-    values = {"record": record.body, "kind": record.kind, "name": record.name, "metadata": record.metadata, "spec": record.spec}
+    values = {
+        "record": record.body,
+        "kind": record.kind,
+        "name": record.name,
+        "metadata": record.metadata,
+        "spec": record.spec,
+    }
     result = {}
     for name in wanted:
         value = values[name]

@@ -91,32 +91,75 @@ def _cell(value: object) -> str:
 def render_csv(report: AuditReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["change", "title", "type", "requester", "targets", "status", "authorised_by", "authorised_at",
-                     "approvals", "approval_source", "required", "transitions", "findings", "path"])
+    writer.writerow(
+        [
+            "change",
+            "title",
+            "type",
+            "requester",
+            "targets",
+            "status",
+            "authorised_by",
+            "authorised_at",
+            "approvals",
+            "approval_source",
+            "required",
+            "transitions",
+            "findings",
+            "path",
+        ]
+    )
     findings_of: dict[str, int] = {}
     for finding in report.findings:
         name = finding.details.get("change")
         if isinstance(name, str):
             findings_of[name] = findings_of.get(name, 0) + 1
     for t in report.trails:
-        steps = "; ".join(f"{tr.before or 'new'}->{tr.after or 'removed'} {tr.commit[:12]} {tr.date.date()}" for tr in t.transitions)
-        writer.writerow([_cell(v) for v in (
-            t.name, t.title, t.type, t.requester, " ".join(t.targets), t.status, t.authorised_by or "",
-            t.authorised_at.isoformat() if t.authorised_at else "", " ".join(t.approvals), t.approval_source or "",
-            "; ".join(t.required), steps, findings_of.get(t.name, 0), t.path,
-        )])
+        steps = "; ".join(
+            f"{tr.before or 'new'}->{tr.after or 'removed'} {tr.commit[:12]} {tr.date.date()}" for tr in t.transitions
+        )
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    t.name,
+                    t.title,
+                    t.type,
+                    t.requester,
+                    " ".join(t.targets),
+                    t.status,
+                    t.authorised_by or "",
+                    t.authorised_at.isoformat() if t.authorised_at else "",
+                    " ".join(t.approvals),
+                    t.approval_source or "",
+                    "; ".join(t.required),
+                    steps,
+                    findings_of.get(t.name, 0),
+                    t.path,
+                )
+            ]
+        )
     return out.getvalue()
 
 
 def render_text(report: AuditReport) -> str:
-    lines = [f"audit of {report.head[:12]}: {report.commits} commits, {len(report.trails)} changes, {report.notes} evidence notes", ""]
+    lines = [
+        f"audit of {report.head[:12]}: {report.commits} commits, {len(report.trails)} changes, {report.notes} evidence notes",
+        "",
+    ]
     for t in report.trails:
-        lines.append(f"{click.style(t.name, bold=True)}  {terminal(t.title)}  [{t.type}, requested by {terminal(t.requester)}]")
+        lines.append(
+            f"{click.style(t.name, bold=True)}  {terminal(t.title)}  [{t.type}, requested by {terminal(t.requester)}]"
+        )
         for tr in t.transitions:
-            lines.append(f"  {tr.date:%Y-%m-%d %H:%M}  {tr.before or 'new':>11} -> {tr.after or 'removed':<11} {tr.commit[:12]}  {terminal(tr.author)}  ({tr.via})")
+            lines.append(
+                f"  {tr.date:%Y-%m-%d %H:%M}  {tr.before or 'new':>11} -> {tr.after or 'removed':<11} {tr.commit[:12]}  {terminal(tr.author)}  ({tr.via})"
+            )
         if t.authorised_by:
             who = ", ".join(t.approvals) or "nobody"
-            lines.append(f"  authorised by {t.authorised_by[:12]}; approved by {terminal(who)} ({t.approval_source or 'no record'})")
+            lines.append(
+                f"  authorised by {t.authorised_by[:12]}; approved by {terminal(who)} ({t.approval_source or 'no record'})"
+            )
     counts = count_by_severity(report.findings)
     if report.findings:
         lines.append("")
@@ -127,6 +170,8 @@ def render_text(report: AuditReport) -> str:
 
 
 def render_html(report: AuditReport) -> str:
-    environment = Environment(loader=PackageLoader("itsmctl", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    environment = Environment(
+        loader=PackageLoader("itsmctl", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
     template = environment.get_template("audit.html.j2")
     return template.render(report=report, data=json.loads(render_json(report)), version=__version__)

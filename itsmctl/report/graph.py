@@ -24,9 +24,14 @@ def to_json(graph: DependencyGraph, only: set[str] | None = None) -> str:
         else:
             entry.update(type=node.ci_type)
             if node.redundancy:
-                entry["redundancy"] = {"replicas": node.redundancy.replicas, "minAvailable": node.redundancy.min_available}
+                entry["redundancy"] = {
+                    "replicas": node.redundancy.replicas,
+                    "minAvailable": node.redundancy.min_available,
+                }
         nodes.append(entry)
-    edges = [{"from": s, "to": t, "relation": "dependsOn"} for s in refs for t in graph.depends_on.get(s, ()) if t in keep]
+    edges = [
+        {"from": s, "to": t, "relation": "dependsOn"} for s in refs for t in graph.depends_on.get(s, ()) if t in keep
+    ]
     return json.dumps({"version": 1, "nodes": nodes, "edges": edges}, indent=2, ensure_ascii=False) + "\n"
 
 

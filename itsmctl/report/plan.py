@@ -102,7 +102,9 @@ def render_text(plan: Plan) -> str:
     for record in plan.records:
         lines.append(f"  {record.action:<9} {record.kind} {record.name}  ({terminal(record.path)})")
         for change in record.fields[:20]:
-            lines.append(f"      {change.path}: {terminal(_short(change.shown(change.before)))} -> {terminal(_short(change.shown(change.after)))}")
+            lines.append(
+                f"      {change.path}: {terminal(_short(change.shown(change.before)))} -> {terminal(_short(change.shown(change.after)))}"
+            )
         if len(record.fields) > 20:
             lines.append(f"      ... {len(record.fields) - 20} more field changes")
     if not plan.records:
@@ -111,7 +113,9 @@ def render_text(plan: Plan) -> str:
         before, after = item.transition
         risk = item.risk
         lines.append("")
-        lines.append(f"{click.style(item.change.name, bold=True)}: {before or 'new'} -> {after}, risk {risk.level} ({risk.score})")
+        lines.append(
+            f"{click.style(item.change.name, bold=True)}: {before or 'new'} -> {after}, risk {risk.level} ({risk.score})"
+        )
         if item.template:
             lines.append(f"  pre-approved by {item.template}")
         for need in item.needs:
@@ -193,7 +197,9 @@ def render_markdown(plan: Plan, approvals: dict[str, list[NeedResult]] | None = 
     graph = build_graph(plan.head_catalog)
     counts = count_by_severity(plan.findings)
     lines = [COMMENT_MARKER, "## itsmctl change plan", ""]
-    lines.append(f"Head {code(plan.head[:12])}, base {code(plan.base[:12])}. {counts['error']} error(s), {counts['warning']} warning(s).")
+    lines.append(
+        f"Head {code(plan.head[:12])}, base {code(plan.base[:12])}. {counts['error']} error(s), {counts['warning']} warning(s)."
+    )
     lines.append("")
     if plan.changes:
         lines += ["| change | transition | risk | approvals |", "|---|---|---|---|"]

@@ -30,7 +30,13 @@ def radius_to_dict(radius: BlastRadius, graph: DependencyGraph) -> dict[str, Any
         "services": [entry(ref) for ref in refs if graph.nodes[ref].kind == "service"],
         "cis": [entry(ref) for ref in refs if graph.nodes[ref].kind == "ci"],
         "absorbed": [
-            {"ref": a.ref, "replicasDown": a.replicas_down, "replicas": a.replicas, "minAvailable": a.min_available, "reason": a.reason}
+            {
+                "ref": a.ref,
+                "replicasDown": a.replicas_down,
+                "replicas": a.replicas,
+                "minAvailable": a.min_available,
+                "reason": a.reason,
+            }
             for a in radius.absorbed
         ],
         "assumedFullOutage": radius.assumed_full,
@@ -74,7 +80,9 @@ def assessment_to_dict(assessment: RiskAssessment, graph: DependencyGraph) -> di
         "factors": [_factor(f) for f in assessment.factors],
         "blastRadius": radius_to_dict(assessment.radius, graph),
         "conflicts": [{"change": c.other, "via": c.via, "reason": c.reason} for c in assessment.conflicts],
-        "freezes": [{"freeze": h.freeze.name, "allowed": h.allowed, "matched": h.matched} for h in assessment.freeze_hits],
+        "freezes": [
+            {"freeze": h.freeze.name, "allowed": h.allowed, "matched": h.matched} for h in assessment.freeze_hits
+        ],
         "outsideMaintenance": assessment.outside_maintenance,
         "history": [
             {"change": h.change, "outcome": h.outcome, "ended": h.ended.isoformat(), "source": h.source}
@@ -125,7 +133,9 @@ def render_summary_table(assessments: list[RiskAssessment]) -> str:
     for a in assessments:
         level = click.style(f"{a.level:<9}", fg=_LEVEL_COLOURS[a.level])
         cell = f"I{a.impact_class}xL{a.likelihood_class}"
-        lines.append(f"{a.change.name:<24} {level} {a.score:>5}  {cell:<6} {a.change.status:<12} {terminal(a.change.title)}")
+        lines.append(
+            f"{a.change.name:<24} {level} {a.score:>5}  {cell:<6} {a.change.status:<12} {terminal(a.change.title)}"
+        )
     counts = {level: sum(1 for a in assessments if a.level == level) for level in ("low", "medium", "high", "critical")}
     lines.append(f"\n{len(assessments)} change(s): " + ", ".join(f"{n} {level}" for level, n in counts.items()))
     return "\n".join(lines) + "\n"

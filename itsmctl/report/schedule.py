@@ -90,7 +90,9 @@ def render_text(schedule: Schedule, risks: dict[str, RiskAssessment]) -> str:
             lines.append(click.style(f"      ! {terminal(text)}", fg="red"))
     if not schedule.changes:
         lines.append("no scheduled changes in this period")
-    lines.append(f"\n{len(schedule.changes)} change(s), {len(schedule.freezes)} freeze(s), {len(schedule.issues)} issue(s)")
+    lines.append(
+        f"\n{len(schedule.changes)} change(s), {len(schedule.freezes)} freeze(s), {len(schedule.issues)} issue(s)"
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from itsmctl.graph.cmdb import DependencyGraph, build_graph
-from itsmctl.graph.impact import BlastRadius, ImpactCache, Touch
+from itsmctl.graph.impact import BlastRadius, ImpactCache
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Freeze, MaintenanceWindow, Window
 from itsmctl.risk.conflicts import Conflict, conflicts_of, find_conflicts

@@ -56,7 +56,9 @@ def maintenance_issue(planning: Planning, change: Change) -> ScheduleIssue | Non
     outside, _ = planning.outside_maintenance(change)
     if not outside:
         return None
-    return ScheduleIssue("maintenance", (change.name,), f"outside the maintenance windows of {', '.join(outside)}", outside[0])
+    return ScheduleIssue(
+        "maintenance", (change.name,), f"outside the maintenance windows of {', '.join(outside)}", outside[0]
+    )
 
 
 def freeze_issue(change: Change, hit: FreezeHit) -> ScheduleIssue:

@@ -96,7 +96,13 @@ def _impact_factors(planning: Planning, radius: BlastRadius) -> list[Factor]:
     factors = []
     count = len(services)
     points = min(4.0, w["impact.services"] * math.log2(1 + count))
-    factors.append(Factor("impact.services", _r(points), f"{count} service(s) in the blast radius: log2(1 + {count}) x {w['impact.services']:g}"))
+    factors.append(
+        Factor(
+            "impact.services",
+            _r(points),
+            f"{count} service(s) in the blast radius: log2(1 + {count}) x {w['impact.services']:g}",
+        )
+    )
     tiers = [s.tier for s in services if s.tier is not None]
     if tiers:
         top = min(tiers)
@@ -122,9 +128,13 @@ def _impact_factors(planning: Planning, radius: BlastRadius) -> list[Factor]:
         factors.append(Factor("impact.sla", 0.0, "no SLA in the blast radius"))
     else:
         availability, sla_ref, via = tightest
-        multiplier = 2.0 if availability >= 99.99 else 1.5 if availability >= 99.95 else 1.0 if availability >= 99.9 else 0.5
+        multiplier = (
+            2.0 if availability >= 99.99 else 1.5 if availability >= 99.95 else 1.0 if availability >= 99.9 else 0.5
+        )
         factors.append(
-            Factor("impact.sla", _r(multiplier * w["impact.sla"]), f"tightest SLA {sla_ref} ({availability:g}%) via {via}")
+            Factor(
+                "impact.sla", _r(multiplier * w["impact.sla"]), f"tightest SLA {sla_ref} ({availability:g}%) via {via}"
+            )
         )
     ci_points = min(1.0, w["impact.cis"] * math.log2(1 + len(cis)))
     factors.append(Factor("impact.cis", _r(ci_points), f"{len(cis)} CI(s) in the blast radius"))
@@ -132,7 +142,11 @@ def _impact_factors(planning: Planning, radius: BlastRadius) -> list[Factor]:
         factors.append(Factor("impact.redundancy", 0.0, absorbed.reason))
     for ref in radius.assumed_full:
         factors.append(
-            Factor("impact.redundancy", 0.0, f"{ref} is redundant but the change does not say how many replicas it takes down; assuming all")
+            Factor(
+                "impact.redundancy",
+                0.0,
+                f"{ref} is redundant but the change does not say how many replicas it takes down; assuming all",
+            )
         )
     return factors
 
@@ -144,7 +158,9 @@ def _plan_factor(change: Change, which: str, text: str, planning: Planning) -> F
     if quality == "missing":
         return Factor(f"likelihood.{which}", w[f"likelihood.{which}.missing"], f"no {name} (or only a placeholder)")
     if quality == "thin":
-        return Factor(f"likelihood.{which}", w[f"likelihood.{which}.thin"], f"{name} is thin ({len(text.strip())} characters)")
+        return Factor(
+            f"likelihood.{which}", w[f"likelihood.{which}.thin"], f"{name} is thin ({len(text.strip())} characters)"
+        )
     return Factor(f"likelihood.{which}", 0.0, f"{name} present ({len(text.strip())} characters)")
 
 
@@ -200,7 +216,11 @@ def _likelihood_factors(
     factors.append(_window_factor(change, planning))
     if outside:
         factors.append(
-            Factor("likelihood.maintenance", w["likelihood.maintenance"], f"outside the maintenance windows of {', '.join(outside)}")
+            Factor(
+                "likelihood.maintenance",
+                w["likelihood.maintenance"],
+                f"outside the maintenance windows of {', '.join(outside)}",
+            )
         )
     elif change.window is not None and len(undeclared) < len(change.targets):
         factors.append(Factor("likelihood.maintenance", 0.0, "inside the targets' maintenance windows"))

@@ -65,7 +65,9 @@ def merge_weights(overrides: list[tuple[str, dict[str, float]]]) -> tuple[Weight
                 problems.append(f"policy {policy!r}: unknown risk weight {key!r}")
                 continue
             if key in sources and values[key] != value:
-                problems.append(f"policy {policy!r} sets {key} to {value}, but policy {sources[key]!r} set {values[key]}")
+                problems.append(
+                    f"policy {policy!r} sets {key} to {value}, but policy {sources[key]!r} set {values[key]}"
+                )
             values[key] = float(value)
             sources[key] = policy
     return Weights(values, sources), problems

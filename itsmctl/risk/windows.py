@@ -64,7 +64,9 @@ class _Occurrences:
         starts = self.years.get(year)
         if starts is None:
             zone = self.rule._dtstart.tzinfo  # noqa: SLF001 - the rule's own zone
-            starts = self.rule.between(datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone), inc=True)
+            starts = self.rule.between(
+                datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone), inc=True
+            )
             self.years[year] = starts
         return starts
 

@@ -86,11 +86,11 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         # Point at the dependsOn entry that closes the cycle.
         closing, target = cycle[-2], cycle[-1]
         item = catalog.typed(closing)
-        depends_on: tuple[str, ...] = getattr(item, "depends_on")
+        depends_on: tuple[str, ...] = item.depends_on
         yield ctx.finding(
             ID,
             SEVERITY,
-            getattr(item, "record"),
+            item.record,
             ("spec", "dependsOn", depends_on.index(target)),
             f"dependency cycle: {' -> '.join(cycle)}",
             "remove or reverse one dependsOn entry in the cycle",

@@ -67,6 +67,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 parse_rule(window)
             except RuleError as error:
                 yield ctx.finding(
-                    ID, SEVERITY, item.record, ("spec", "maintenanceWindows", index, "rrule"), str(error),
+                    ID,
+                    SEVERITY,
+                    item.record,
+                    ("spec", "maintenanceWindows", index, "rrule"),
+                    str(error),
                     "e.g. FREQ=WEEKLY;BYDAY=TU;BYHOUR=22;BYMINUTE=0",
                 )

@@ -89,5 +89,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             text = change.record.spec.get(name)
             if isinstance(text, str) and is_placeholder(text):
                 yield ctx.finding(
-                    ID, severity, change.record, ("spec", name), f"spec.{name} is still a placeholder", "write the plan out"
+                    ID,
+                    severity,
+                    change.record,
+                    ("spec", name),
+                    f"spec.{name} is still a placeholder",
+                    "write the plan out",
                 )

@@ -44,4 +44,11 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         before = len(merge_weights(overrides)[1])
         overrides.append((policy.name, policy.risk_weights))
         for problem in merge_weights(overrides)[1][before:]:
-            yield ctx.finding(ID, SEVERITY, policy.record, ("spec", "riskWeights"), problem, "run 'itsmctl risk --weights' for the list")
+            yield ctx.finding(
+                ID,
+                SEVERITY,
+                policy.record,
+                ("spec", "riskWeights"),
+                problem,
+                "run 'itsmctl risk --weights' for the list",
+            )

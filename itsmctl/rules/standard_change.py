@@ -122,4 +122,6 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             if " is not among the targets " in problem:
                 ref = problem.split(" ", 1)[0]
                 path = ("spec", "targets", change.target_refs.index(ref))
-            yield ctx.finding(ID, SEVERITY, change.record, path, problem, "stay inside the template, or make it a normal change")
+            yield ctx.finding(
+                ID, SEVERITY, change.record, path, problem, "stay inside the template, or make it a normal change"
+            )

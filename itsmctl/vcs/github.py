@@ -56,8 +56,12 @@ def _translated(what: str) -> Iterator[None]:
         yield
     except RateLimitExceededException as error:
         reset = (error.headers or {}).get("x-ratelimit-reset") or (error.headers or {}).get("X-RateLimit-Reset")
-        when = f"; it resets at {datetime.fromtimestamp(int(reset)).isoformat()}" if reset and str(reset).isdigit() else ""
-        raise ItsmError(f"GitHub rate limit exceeded while {what}{when}; nothing was decided, run again later") from None
+        when = (
+            f"; it resets at {datetime.fromtimestamp(int(reset)).isoformat()}" if reset and str(reset).isdigit() else ""
+        )
+        raise ItsmError(
+            f"GitHub rate limit exceeded while {what}{when}; nothing was decided, run again later"
+        ) from None
     except BadCredentialsException:
         raise ItsmError(f"GitHub rejected the token while {what}: check GITHUB_TOKEN") from None
     except UnknownObjectException:
@@ -115,7 +119,9 @@ class GitHubClient:
         def fetch() -> list[Review]:
             pull = self.repo.get_pull(number)
             return [
-                Review(r.id, r.user.login if r.user else "", _is_bot(r.user), r.state, r.commit_id or "", r.submitted_at)
+                Review(
+                    r.id, r.user.login if r.user else "", _is_bot(r.user), r.state, r.commit_id or "", r.submitted_at
+                )
                 for r in pull.get_reviews()
             ]
 

@@ -41,14 +41,27 @@ class History:
 
     def __init__(self, root: Path) -> None:
         self.repo = GitRepo(root)
-        self.repo.commit("initial import", {
-            "catalog/teams.yaml": team("ops", "[alice@acme.example]") + "---\n" + team("cab", "[carol@acme.example, dave@acme.example, erin@acme.example]"),
-            "catalog/cmdb.yaml": "\n---\n".join([GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]")]),
-            "policies/change.yaml": POLICY,
-        }, author="Admin <admin@acme.example>", when="2026-10-01T09:00:00+02:00")
+        self.repo.commit(
+            "initial import",
+            {
+                "catalog/teams.yaml": team("ops", "[alice@acme.example]")
+                + "---\n"
+                + team("cab", "[carol@acme.example, dave@acme.example, erin@acme.example]"),
+                "catalog/cmdb.yaml": "\n---\n".join([GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]")]),
+                "policies/change.yaml": POLICY,
+            },
+            author="Admin <admin@acme.example>",
+            when="2026-10-01T09:00:00+02:00",
+        )
         self.count = 0
 
-    def merge(self, files: dict[str, str | None], trailers: str = "", author: str = ALICE, when: str = "2026-10-02T10:00:00+02:00") -> str:
+    def merge(
+        self,
+        files: dict[str, str | None],
+        trailers: str = "",
+        author: str = ALICE,
+        when: str = "2026-10-02T10:00:00+02:00",
+    ) -> str:
         self.count += 1
         branch = f"pr-{self.count}"
         self.repo.branch(branch, "main")
@@ -57,7 +70,9 @@ class History:
         message = f"Merge pull request {self.count}\n\n{trailers}" if trailers else f"Merge pull request {self.count}"
         return self.repo.merge(branch, message, when=when)
 
-    def lifecycle(self, approve_trailers: str = APPROVERS, kind: str = "normal", close: str = "completed", close_extra: str = DONE) -> None:
+    def lifecycle(
+        self, approve_trailers: str = APPROVERS, kind: str = "normal", close: str = "completed", close_extra: str = DONE
+    ) -> None:
         self.merge({"changes/chg-1.yaml": _change("requested", kind)})
         if kind == "emergency":
             self.merge({"changes/chg-1.yaml": _change("in-progress", kind)}, approve_trailers)
@@ -82,13 +97,18 @@ def test_clean_history_has_no_findings_and_a_full_trail(history: History) -> Non
     assert report.findings == []
     (trail,) = report.trails
     assert [(t.before, t.after) for t in trail.transitions] == [
-        (None, "requested"), ("requested", "approved"), ("approved", "in-progress"), ("in-progress", "completed")
+        (None, "requested"),
+        ("requested", "approved"),
+        ("approved", "in-progress"),
+        ("in-progress", "completed"),
     ]
     assert trail.approvals == ["carol@acme.example", "dave@acme.example"]
     assert trail.approval_source == "trailers"
     assert trail.authorised_by == trail.transitions[1].commit
     assert all(t.via == "merge" for t in trail.transitions)
-    assert trail.transitions[0].author == ALICE.replace("Alice", "Maintainer").replace("alice", "maint").replace("acme.example", "example.com")
+    assert trail.transitions[0].author == ALICE.replace("Alice", "Maintainer").replace("alice", "maint").replace(
+        "acme.example", "example.com"
+    )
 
 
 def test_too_few_approvals(history: History) -> None:
@@ -117,8 +137,15 @@ def test_self_approval_is_reported_even_with_enough_other_approvals(history: His
 
 def test_direct_commit_on_the_branch(history: History) -> None:
     history.lifecycle()
-    history.repo.commit("quick fix", {"catalog/cmdb.yaml": "\n---\n".join([GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]", extra="  system: shop\n")])},
-                        author="Mallory <mallory@acme.example>")
+    history.repo.commit(
+        "quick fix",
+        {
+            "catalog/cmdb.yaml": "\n---\n".join(
+                [GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]", extra="  system: shop\n")]
+            )
+        },
+        author="Mallory <mallory@acme.example>",
+    )
     report = run_audit(history.repo.repo)
     assert [f.rule for f in report.findings] == ["direct-commit"]
     assert "Mallory" in report.findings[0].message
@@ -135,7 +162,9 @@ def test_emergency_closed_with_review_is_fine(history: History) -> None:
 
 
 def test_carried_out_outside_the_approved_window(history: History) -> None:
-    late = "  outcome: {summary: done, actualStart: '2026-10-06T22:05:00+02:00', actualEnd: '2026-10-07T01:00:00+02:00'}\n"
+    late = (
+        "  outcome: {summary: done, actualStart: '2026-10-06T22:05:00+02:00', actualEnd: '2026-10-07T01:00:00+02:00'}\n"
+    )
     history.lifecycle(close_extra=late)
     assert _rules(history) == ["outside-window"]
 
@@ -156,9 +185,19 @@ def test_evidence_notes_count_as_approvals_and_rewrites_are_detected(history: Hi
     history.merge({"changes/chg-1.yaml": _change("requested")})
     approve = history.merge({"changes/chg-1.yaml": _change("approved")})
     evidence = Evidence(
-        repository="acme/itsm", pull_request=12, author="bob", head="0" * 40, merge_commit=approve, recorded_at="2026-10-02T10:00:00Z",
-        approvals=[RecordedApproval("carol@acme.example", "0" * 40, ""), RecordedApproval("dave@acme.example", "0" * 40, "")],
-        changes=[ChangeEvidence("chg-1", ["requested", "approved"], "low", 5, [{"team": "team:cab", "count": 2}], {}, True)],
+        repository="acme/itsm",
+        pull_request=12,
+        author="bob",
+        head="0" * 40,
+        merge_commit=approve,
+        recorded_at="2026-10-02T10:00:00Z",
+        approvals=[
+            RecordedApproval("carol@acme.example", "0" * 40, ""),
+            RecordedApproval("dave@acme.example", "0" * 40, ""),
+        ],
+        changes=[
+            ChangeEvidence("chg-1", ["requested", "approved"], "low", 5, [{"team": "team:cab", "count": 2}], {}, True)
+        ],
     )
     write_note(history.repo.repo, approve, evidence.to_text())
     report = run_audit(history.repo.repo)
@@ -190,7 +229,10 @@ def test_renames_and_long_lived_branches(history: History) -> None:
     assert report.findings == []
     trails = {t.name: t for t in report.trails}
     assert trails["chg-1"].path == "changes/2026/chg-1.yaml"
-    assert [(t.before, t.after) for t in trails["chg-1"].transitions] == [(None, "requested"), ("requested", "approved")]
+    assert [(t.before, t.after) for t in trails["chg-1"].transitions] == [
+        (None, "requested"),
+        ("requested", "approved"),
+    ]
     assert [(t.before, t.after) for t in trails["chg-2"].transitions] == [(None, "requested")]
 
 
@@ -216,11 +258,11 @@ def test_cli_formats_filters_and_exit_codes(history: History, run_cli) -> None: 
 
 
 def test_csv_cells_cannot_be_formulas(history: History, run_cli) -> None:  # type: ignore[no-untyped-def]
-    hostile = _change("requested").replace("title: Change chg-1", "title: '=HYPERLINK(\"http://evil\",\"x\")'")
+    hostile = _change("requested").replace("title: Change chg-1", 'title: \'=HYPERLINK("http://evil","x")\'')
     history.merge({"changes/chg-1.yaml": hostile})
     out = run_cli("-C", str(history.repo.root), "audit", "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[1][1] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert rows[1][1] == '\'=HYPERLINK("http://evil","x")'
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
@@ -240,5 +282,10 @@ def test_outcomes_in_history_raise_the_risk_of_a_new_change(history: History, ru
     without = json.loads(run_cli("-C", root, "risk", "chg-9", "--format", "json", "--no-git-history").stdout)
     factor = next(f for f in with_history["factors"] if f["id"] == "likelihood.history")
     assert factor["points"] > 0 and "1 failed" in factor["reason"]
-    assert with_history["history"][0] == {"change": "chg-1", "outcome": "failed", "ended": "2026-10-06T22:40:00+02:00", "source": "git history"}
+    assert with_history["history"][0] == {
+        "change": "chg-1",
+        "outcome": "failed",
+        "ended": "2026-10-06T22:40:00+02:00",
+        "source": "git history",
+    }
     assert with_history["score"] > without["score"]

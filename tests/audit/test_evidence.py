@@ -31,11 +31,22 @@ def merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Gi
         monkeypatch.setenv("GITHUB_API_URL", github.url)
         monkeypatch.setenv("GITHUB_REPOSITORY", "acme/itsm")
         repo = GitRepo(tmp_path / "repo")
-        base = repo.commit("import", {
-            "catalog/all.yaml": "\n---\n".join([team("ops", "[alice, bob]"), team("cab", "[carol, dave, erin]"), GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]")]),
-            "policies/p.yaml": POLICY,
-            "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW),
-        })
+        base = repo.commit(
+            "import",
+            {
+                "catalog/all.yaml": "\n---\n".join(
+                    [
+                        team("ops", "[alice, bob]"),
+                        team("cab", "[carol, dave, erin]"),
+                        GOLD_SLA,
+                        ci("db"),
+                        service("shop", tier=2, depends="[ci:db]"),
+                    ]
+                ),
+                "policies/p.yaml": POLICY,
+                "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW),
+            },
+        )
         repo.branch("pr-7")
         head = repo.commit("approve", {"changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW, status="approved")})
         repo.checkout("main")

@@ -33,8 +33,10 @@ def _decide(*docs: str, at: str, ci: str | None = None, env: str | None = None):
 
 
 def test_open_inside_the_window_of_an_approved_change() -> None:
-    decision = _decide(change("chg-1", "[service:shop]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="approved"),
-                       at="2026-12-08T22:30:00+01:00")
+    decision = _decide(
+        change("chg-1", "[service:shop]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="approved"),
+        at="2026-12-08T22:30:00+01:00",
+    )
     assert decision.open and decision.change == "chg-1"
 
 
@@ -43,7 +45,10 @@ def test_open_inside_the_window_of_an_approved_change() -> None:
     [("2026-12-08T21:59:59+01:00", "window starts"), ("2026-12-08T23:00:00+01:00", "window ended")],
 )
 def test_closed_outside_the_window(at: str, reason: str) -> None:
-    decision = _decide(change("chg-1", "[service:shop]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="scheduled"), at=at)
+    decision = _decide(
+        change("chg-1", "[service:shop]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="scheduled"),
+        at=at,
+    )
     assert not decision.open
     assert reason in decision.candidates[0].reason
 
@@ -51,8 +56,17 @@ def test_closed_outside_the_window(at: str, reason: str) -> None:
 @pytest.mark.parametrize("status", ["draft", "requested", "completed", "cancelled"])
 def test_closed_for_changes_that_are_not_authorised(status: str) -> None:
     extra = "  outcome: {summary: done}\n" if status == "completed" else ""
-    decision = _decide(change("chg-1", "[service:shop]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status=status, extra=extra),
-                       at="2026-12-08T22:30:00+01:00")
+    decision = _decide(
+        change(
+            "chg-1",
+            "[service:shop]",
+            "2026-12-08T22:00:00+01:00",
+            "2026-12-08T23:00:00+01:00",
+            status=status,
+            extra=extra,
+        ),
+        at="2026-12-08T22:30:00+01:00",
+    )
     assert not decision.open
     assert f"is {status}" in decision.candidates[0].reason
 
@@ -61,12 +75,17 @@ def test_freeze_closes_the_gate_except_for_emergencies() -> None:
     window = ("2026-12-21T22:00:00+01:00", "2026-12-21T23:00:00+01:00")
     normal = _decide(change("chg-1", "[service:shop]", *window, status="approved"), at="2026-12-21T22:30:00+01:00")
     assert not normal.open and "freeze 'xmas'" in normal.candidates[0].reason
-    emergency = _decide(change("chg-1", "[service:shop]", *window, status="in-progress", kind="emergency"), at="2026-12-21T22:30:00+01:00")
+    emergency = _decide(
+        change("chg-1", "[service:shop]", *window, status="in-progress", kind="emergency"),
+        at="2026-12-21T22:30:00+01:00",
+    )
     assert emergency.open
 
 
 def test_change_to_the_ci_opens_a_deploy_to_that_ci_and_environment_must_match() -> None:
-    docs = [change("chg-1", "[ci:web-prod]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="approved")]
+    docs = [
+        change("chg-1", "[ci:web-prod]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="approved")
+    ]
     assert _decide(*docs, at="2026-12-08T22:30:00+01:00", ci="web-prod").open
     assert not _decide(*docs, at="2026-12-08T22:30:00+01:00").open  # the service itself is not targeted
     wrong_env = _decide(*docs, at="2026-12-08T22:30:00+01:00", ci="web-prod", env="staging")
@@ -75,16 +94,23 @@ def test_change_to_the_ci_opens_a_deploy_to_that_ci_and_environment_must_match()
 
 def test_changes_to_other_services_are_ignored() -> None:
     other = service("wiki", tier=4)
-    decision = _decide(other, change("chg-1", "[service:wiki]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="approved"),
-                       at="2026-12-08T22:30:00+01:00")
+    decision = _decide(
+        other,
+        change("chg-1", "[service:wiki]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="approved"),
+        at="2026-12-08T22:30:00+01:00",
+    )
     assert not decision.open and decision.candidates == []
 
 
 def test_cli_exit_codes_and_json(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
-    root = make_repo({
-        "catalog/all.yaml": "\n---\n".join([team(), GOLD_SLA, CI_PROD, CI_STAGING, SHOP, FREEZE]),
-        "changes/chg-1.yaml": change("chg-1", "[service:shop]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="approved"),
-    })
+    root = make_repo(
+        {
+            "catalog/all.yaml": "\n---\n".join([team(), GOLD_SLA, CI_PROD, CI_STAGING, SHOP, FREEZE]),
+            "changes/chg-1.yaml": change(
+                "chg-1", "[service:shop]", "2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00", status="approved"
+            ),
+        }
+    )
     opened = run_cli("-C", str(root), "gate", "--service", "shop", "--at", "2026-12-08T21:30:00Z", "--format", "json")
     assert opened.exit_code == 0
     assert json.loads(opened.stdout)["change"] == "chg-1"

@@ -107,7 +107,10 @@ def test_emergency_may_skip_approval_but_needs_a_pir_to_close(repo: GitRepo) -> 
     plan = build_plan(repo.repo, "main", "close")
     assert rules_of(plan) == ["illegal-transition"]
     assert "post-implementation review" in plan.findings[0].message
-    repo.commit("pir", {"changes/chg-1.yaml": _change("chg-1", "completed", kind="emergency", extra="  pir: {summary: reviewed}\n")})
+    repo.commit(
+        "pir",
+        {"changes/chg-1.yaml": _change("chg-1", "completed", kind="emergency", extra="  pir: {summary: reviewed}\n")},
+    )
     assert rules_of(build_plan(repo.repo, "main", "close")) == []
 
 
@@ -146,7 +149,10 @@ def test_renamed_file_is_not_a_new_change(repo: GitRepo) -> None:
     assert rules_of(plan) == []
     (record,) = plan.records
     assert (record.action, record.previous_path, record.path, record.fields) == (
-        "modified", "changes/chg-1.yaml", "changes/2026/chg-1.yaml", []
+        "modified",
+        "changes/chg-1.yaml",
+        "changes/2026/chg-1.yaml",
+        [],
     )
 
 

@@ -85,7 +85,10 @@ def test_stale_approvals_after_a_push_do_not_count(pr, github, run_cli) -> None:
     repo, head, base = pr
     for login in ("carol", "dave", "bob"):
         github.review(7, login, "APPROVED", head)
-    new_head = repo.commit("tweak", {"changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW, status="approved", extra="  description: more\n")})
+    new_head = repo.commit(
+        "tweak",
+        {"changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW, status="approved", extra="  description: more\n")},
+    )
     github.state.pulls[7].head_sha = new_head
     result = _review(run_cli, repo)
     assert result.exit_code == 1

@@ -17,8 +17,22 @@ def repo(make_repo):  # type: ignore[no-untyped-def]
 
 
 def test_new_change_is_a_valid_draft_with_flagged_placeholders(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
-    result = run_cli("-C", str(repo), "new", "change", "--title", 'Rotate: the "TLS" cert # now', "--target", "service:shop",
-                     "--start", "2026-12-09T22:00+01:00", "--duration", "30m", "--requester", "alice")
+    result = run_cli(
+        "-C",
+        str(repo),
+        "new",
+        "change",
+        "--title",
+        'Rotate: the "TLS" cert # now',
+        "--target",
+        "service:shop",
+        "--start",
+        "2026-12-09T22:00+01:00",
+        "--duration",
+        "30m",
+        "--requester",
+        "alice",
+    )
     assert result.exit_code == 0, result.stderr
     path = repo / result.stdout.strip().removeprefix(str(repo) + "/")
     assert path.parent == repo / "changes" / "2026"
@@ -41,7 +55,9 @@ def test_ids_avoid_taken_names() -> None:
 
 
 def test_unknown_target_and_missing_requester_are_usage_errors(repo, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    bad = run_cli("-C", str(repo), "new", "change", "--title", "Patch it now", "--target", "service:nope", "--requester", "a")
+    bad = run_cli(
+        "-C", str(repo), "new", "change", "--title", "Patch it now", "--target", "service:nope", "--requester", "a"
+    )
     assert bad.exit_code == 2 and "no such service or CI" in bad.stderr
     monkeypatch.delenv("GITHUB_ACTOR", raising=False)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")

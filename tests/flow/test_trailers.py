@@ -36,15 +36,28 @@ def test_trailer_parsing_follows_git() -> None:
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
     repo = GitRepo(tmp_path / "repo")
-    repo.commit("catalog", {
-        "catalog/all.yaml": "\n---\n".join([team(), CAB, GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]")]),
-        "policies/p.yaml": POLICY,
-        "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW).replace("requester: alice", "requester: alice@acme.example"),
-    })
+    repo.commit(
+        "catalog",
+        {
+            "catalog/all.yaml": "\n---\n".join(
+                [team(), CAB, GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]")]
+            ),
+            "policies/p.yaml": POLICY,
+            "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW).replace(
+                "requester: alice", "requester: alice@acme.example"
+            ),
+        },
+    )
     repo.branch("approve")
-    repo.commit("approve chg-1", {
-        "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW, status="approved").replace("requester: alice", "requester: alice@acme.example"),
-    }, author="Alice <alice@acme.example>")
+    repo.commit(
+        "approve chg-1",
+        {
+            "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW, status="approved").replace(
+                "requester: alice", "requester: alice@acme.example"
+            ),
+        },
+        author="Alice <alice@acme.example>",
+    )
     repo.checkout("main")
     return repo
 
@@ -55,7 +68,9 @@ def _check(repo: GitRepo):  # type: ignore[no-untyped-def]
 
 
 def test_enough_trailers_on_the_merge_commit_pass(repo: GitRepo) -> None:
-    repo.merge("approve", "Merge approve\n\nApproved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n")
+    repo.merge(
+        "approve", "Merge approve\n\nApproved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n"
+    )
     results, findings = _check(repo)
     assert findings == []
     assert results["chg-1"][0].approvers == ["carol@acme.example", "dave@acme.example"]
@@ -64,7 +79,9 @@ def test_enough_trailers_on_the_merge_commit_pass(repo: GitRepo) -> None:
 def test_missing_trailers_are_a_finding_at_the_status_line(repo: GitRepo) -> None:
     repo.merge("approve", "Merge approve\n\nApproved-by: Carol <carol@acme.example>\n")
     _, findings = _check(repo)
-    assert [(f.rule, f.location.path, f.location.line) for f in findings] == [("missing-approval", "changes/chg-1.yaml", 8)]
+    assert [(f.rule, f.location.path, f.location.line) for f in findings] == [
+        ("missing-approval", "changes/chg-1.yaml", 8)
+    ]
 
 
 def test_merger_and_branch_authors_cannot_approve(repo: GitRepo) -> None:
@@ -82,8 +99,11 @@ def test_merger_and_branch_authors_cannot_approve(repo: GitRepo) -> None:
 
 def test_trailers_in_an_ordinary_commit_are_ignored(repo: GitRepo) -> None:
     repo.checkout("approve")
-    repo.commit("more\n\nApproved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n",
-                {"README.md": "x"}, author="Alice <alice@acme.example>")
+    repo.commit(
+        "more\n\nApproved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n",
+        {"README.md": "x"},
+        author="Alice <alice@acme.example>",
+    )
     plan = build_plan(repo.repo, "main", "HEAD")
     _, findings = check_trailer_approvals(repo.repo, plan)
     assert [f.rule for f in findings] == ["missing-approval"]

@@ -40,7 +40,9 @@ def test_paths_follow_dependency_edges_down_to_the_target() -> None:
 
 
 def test_cycles_terminate_and_everything_on_the_cycle_is_impacted() -> None:
-    graph = _graph(ci("a", depends="[ci:c]"), ci("b", depends="[ci:a]"), ci("c", depends="[ci:b]"), service("s", depends="[ci:a]"))
+    graph = _graph(
+        ci("a", depends="[ci:c]"), ci("b", depends="[ci:a]"), ci("c", depends="[ci:b]"), service("s", depends="[ci:a]")
+    )
     radius = blast_radius(graph, [Touch("ci:a")])
     assert set(radius.refs()) == {"ci:a", "ci:b", "ci:c", "service:s"}
 

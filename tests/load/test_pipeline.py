@@ -25,7 +25,9 @@ def test_parallel_and_sequential_agree(tmp_path: Path) -> None:
     generate(root, cis=400, services=60, changes=120, files=60)
     # Break a few records so there are findings to compare.
     broken = root / "catalog" / "broken.yaml"
-    broken.write_text("apiVersion: itsm/v1\nkind: Service\nmetadata: {name: bad}\nspec: {owner: team:team-000, tier: 9}\n")
+    broken.write_text(
+        "apiVersion: itsm/v1\nkind: Service\nmetadata: {name: bad}\nspec: {owner: team:team-000, tier: 9}\n"
+    )
     sources = _sources(root)
     sequential = process_all(sources, 1 << 22, jobs=1)
     parallel = process_all(sources, 1 << 22, jobs=2)
@@ -43,7 +45,10 @@ def test_policies_apply_to_every_file_including_their_own() -> None:
     )
     team = b"apiVersion: itsm/v1\nkind: Team\nmetadata: {name: ops}\nspec: {members: [alice]}\n"
     result = load_sources([("policies/p.yaml", policy), ("catalog/t.yaml", team)])
-    assert sorted(f.location.path for f in result.findings if f.rule == "p/titled") == ["catalog/t.yaml", "policies/p.yaml"]
+    assert sorted(f.location.path for f in result.findings if f.rule == "p/titled") == [
+        "catalog/t.yaml",
+        "policies/p.yaml",
+    ]
 
 
 def test_a_policy_hidden_by_escapes_is_still_applied() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from icalendar import Calendar
 
@@ -48,7 +48,7 @@ def test_schedule_lists_open_changes_in_time_order_with_issues() -> None:
 
 
 def test_period_limits_the_schedule() -> None:
-    plan, _ = _schedule(*DOCS, start=datetime(2026, 12, 15, tzinfo=timezone.utc))
+    plan, _ = _schedule(*DOCS, start=datetime(2026, 12, 15, tzinfo=UTC))
     assert [c.name for c in plan.changes] == ["chg-xmas"]
     assert [issue.kind for issue in plan.issues] == ["freeze"]
 
@@ -75,7 +75,7 @@ def test_ics_is_a_valid_calendar_with_one_event_per_change_and_all_day_freezes()
     uids = [str(e["UID"]) for e in events]
     assert uids == ["chg-b@itsmctl", "chg-a@itsmctl", "chg-xmas@itsmctl", "freeze-year-end@itsmctl"]
     change_event = events[0]
-    assert change_event.decoded("DTSTART") == datetime(2026, 12, 8, 21, 0, tzinfo=timezone.utc)
+    assert change_event.decoded("DTSTART") == datetime(2026, 12, 8, 21, 0, tzinfo=UTC)
     assert "conflict" in str(change_event["DESCRIPTION"])
     freeze_event = events[-1]
     assert str(freeze_event.decoded("DTSTART")) == "2026-12-18"

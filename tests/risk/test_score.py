@@ -72,16 +72,30 @@ def test_worsening_a_factor_never_lowers_the_score() -> None:
 
 def test_history_decays_and_failures_raise_successes_lower() -> None:
     def past(name: str, status: str, end: str) -> str:
-        return change(name, "[service:wiki]", end.replace("23:00", "22:00"), end, status=status,
-                      extra=f"  outcome: {{summary: done, actualEnd: '{end}'}}\n")
+        return change(
+            name,
+            "[service:wiki]",
+            end.replace("23:00", "22:00"),
+            end,
+            status=status,
+            extra=f"  outcome: {{summary: done, actualEnd: '{end}'}}\n",
+        )
 
-    recent_failure, _ = _assess(service("wiki", tier=4), past("old-1", "failed", "2026-11-30T23:00:00+01:00"),
-                                change("chg-1", "[service:wiki]", START, END))
-    old_failure, _ = _assess(service("wiki", tier=4), past("old-1", "failed", "2024-11-30T23:00:00+01:00"),
-                             change("chg-1", "[service:wiki]", START, END))
-    successes, _ = _assess(service("wiki", tier=4),
-                           *[past(f"old-{i}", "completed", f"2026-11-{10 + i}T23:00:00+01:00") for i in range(10)],
-                           change("chg-1", "[service:wiki]", START, END))
+    recent_failure, _ = _assess(
+        service("wiki", tier=4),
+        past("old-1", "failed", "2026-11-30T23:00:00+01:00"),
+        change("chg-1", "[service:wiki]", START, END),
+    )
+    old_failure, _ = _assess(
+        service("wiki", tier=4),
+        past("old-1", "failed", "2024-11-30T23:00:00+01:00"),
+        change("chg-1", "[service:wiki]", START, END),
+    )
+    successes, _ = _assess(
+        service("wiki", tier=4),
+        *[past(f"old-{i}", "completed", f"2026-11-{10 + i}T23:00:00+01:00") for i in range(10)],
+        change("chg-1", "[service:wiki]", START, END),
+    )
     recent = _points(recent_failure, "likelihood.history")
     old = _points(old_failure, "likelihood.history")
     assert recent == pytest.approx(2.0 * 0.5 ** (8 / 180) + 0, abs=0.01)
@@ -91,8 +105,14 @@ def test_history_decays_and_failures_raise_successes_lower() -> None:
 
 
 def test_future_changes_are_not_history() -> None:
-    later = change("chg-later", "[service:wiki]", "2027-01-05T22:00:00+01:00", "2027-01-05T23:00:00+01:00",
-                   status="failed", extra="  outcome: {summary: broke}\n")
+    later = change(
+        "chg-later",
+        "[service:wiki]",
+        "2027-01-05T22:00:00+01:00",
+        "2027-01-05T23:00:00+01:00",
+        status="failed",
+        extra="  outcome: {summary: broke}\n",
+    )
     a, _ = _assess(service("wiki", tier=4), later, change("chg-1", "[service:wiki]", START, END))
     assert a.history == []
 
@@ -148,9 +168,13 @@ def test_freeze_across_the_dst_change_uses_real_instants() -> None:
 
 
 def test_conflicts_are_symmetric_and_explained() -> None:
-    docs = [ci("db"), service("shop", tier=2, depends="[ci:db]"),
-            change("chg-1", "[ci:db]", START, END), change("chg-2", "[service:shop]", START, END),
-            change("chg-3", "[service:shop]", "2026-12-09T22:00:00+01:00", "2026-12-09T23:00:00+01:00")]
+    docs = [
+        ci("db"),
+        service("shop", tier=2, depends="[ci:db]"),
+        change("chg-1", "[ci:db]", START, END),
+        change("chg-2", "[service:shop]", START, END),
+        change("chg-3", "[service:shop]", "2026-12-09T22:00:00+01:00", "2026-12-09T23:00:00+01:00"),
+    ]
     one, planning = _assess(*docs)
     two = assess(planning.catalog.changes["chg-2"], planning)
     three = assess(planning.catalog.changes["chg-3"], planning)

@@ -51,7 +51,9 @@ def test_occurrence_started_the_day_before_covers_a_change_after_midnight() -> N
 
 
 def test_interval_rules_keep_their_phase_from_start() -> None:
-    fortnightly = MaintenanceWindow("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=1", timedelta(hours=2), UTC_ZONE, "2026-01-05")
+    fortnightly = MaintenanceWindow(
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=1", timedelta(hours=2), UTC_ZONE, "2026-01-05"
+    )
     on = datetime(2026, 1, 19, 1, 0, tzinfo=UTC)
     off = datetime(2026, 1, 12, 1, 0, tzinfo=UTC)
     assert window_covers(fortnightly, on, on + timedelta(hours=1))
@@ -61,7 +63,10 @@ def test_interval_rules_keep_their_phase_from_start() -> None:
 def test_next_occurrences_lists_upcoming_windows() -> None:
     after = datetime(2026, 12, 1, tzinfo=BERLIN)
     upcoming = next_occurrences(weekly_tuesday_22h(), after, count=2)
-    assert [o.start for o in upcoming] == [datetime(2026, 12, 1, 22, tzinfo=BERLIN), datetime(2026, 12, 8, 22, tzinfo=BERLIN)]
+    assert [o.start for o in upcoming] == [
+        datetime(2026, 12, 1, 22, tzinfo=BERLIN),
+        datetime(2026, 12, 8, 22, tzinfo=BERLIN),
+    ]
 
 
 @pytest.mark.parametrize(
