@@ -21,7 +21,8 @@ from itsmctl.audit.evidence import Evidence, EvidenceError, parse_evidence
 from itsmctl.audit.live import LiveCatalog, changes_in, parse_blob
 from itsmctl.audit.model import AuditReport, ChangeTrail, Transition
 from itsmctl.findings import Finding, Location, Severity, sort_findings
-from itsmctl.load.discover import RECORD_ROOTS, YAML_SUFFIXES
+from itsmctl.load.discover import RECORD_ROOTS
+from itsmctl.load.discover import is_record_file as is_record_path
 from itsmctl.model.kinds import Change, Window
 from itsmctl.risk.history import PastOutcome
 from itsmctl.vcs.blobs import read_blobs
@@ -35,10 +36,7 @@ GITHUB_COMMITTER = "noreply@github.com"
 
 
 def is_record_file(path: str | None) -> bool:
-    if not path or not path.endswith(YAML_SUFFIXES):
-        return False
-    parts = path.split("/")
-    return parts[0] in RECORD_ROOTS and not any(part.startswith(".") for part in parts)
+    return bool(path) and path.split("/", 1)[0] in RECORD_ROOTS and is_record_path(path)  # type: ignore[union-attr]
 
 
 @dataclass

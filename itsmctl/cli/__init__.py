@@ -26,6 +26,7 @@ from itsmctl.cli import risk as risk_command
 from itsmctl.cli import rules as rules_command
 from itsmctl.cli import schedule as schedule_command
 from itsmctl.cli import schema as schema_command
+from itsmctl.cli import sla as sla_command
 from itsmctl.cli import validate as validate_command
 from itsmctl.errors import ItsmError
 from itsmctl.load.gcpause import gc_paused
@@ -62,6 +63,7 @@ for command in (
     new_command.new,
     audit_command.audit,
     evidence_command.evidence,
+    sla_command.sla,
 ):
     cli.add_command(command)
 

@@ -72,7 +72,7 @@ def planning_for(result: LoadResult, use_git_history: bool = True) -> Planning:
     from itsmctl.audit.outcomes import add_git_history
     from itsmctl.risk.history import history_from_changes
 
-    history = history_from_changes(result.catalog.changes.values())
+    history = history_from_changes(result.catalog.changes.values(), result.catalog.incidents.values())
     if use_git_history:
         add_git_history(history, repository_root())
     return Planning(result.catalog, history=history)

@@ -9,6 +9,16 @@ from pathlib import Path
 # Folders that hold records; when none exists, the whole tree is scanned.
 RECORD_ROOTS = ("catalog", "changes", "policies")
 YAML_SUFFIXES = (".yaml", ".yml")
+# Knowledge articles are Markdown with YAML front matter, in this folder.
+KNOWLEDGE_ROOT = "catalog/knowledge/"
+
+
+def is_record_file(relative_path: str) -> bool:
+    """Whether a repo-relative POSIX path holds records: YAML anywhere, or Markdown articles."""
+    name = relative_path.rsplit("/", 1)[-1]
+    if name.startswith(".") or any(part.startswith(".") for part in relative_path.split("/")[:-1]):
+        return False
+    return name.endswith(YAML_SUFFIXES) or (name.endswith(".md") and relative_path.startswith(KNOWLEDGE_ROOT))
 
 
 @dataclass(frozen=True)
@@ -41,9 +51,9 @@ def discover(root: Path) -> Discovered:
             # Hidden folders (.git, .github, .venv) never hold records.
             dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
             for name in filenames:
-                if not name.endswith(YAML_SUFFIXES) or name.startswith("."):
-                    continue
                 path = Path(directory, name)
+                if not is_record_file(relative(path, root)):
+                    continue
                 if path.is_symlink():
                     target = path.resolve()
                     if not _inside(target, root) or not target.is_file():

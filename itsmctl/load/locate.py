@@ -58,6 +58,8 @@ class Locator:
             return Location(record.path, record.line, 0)
         node = nodes[record.doc_index]
         mark = node.start_mark
+        if record.source.front_matter and path[:1] in (("metadata",), ("spec",)):
+            path = path[1:]
         for step in path:
             child: Node | None = None
             if isinstance(node, MappingNode) and isinstance(step, str):

@@ -76,6 +76,8 @@ def load_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_FILE_BYTES)
     text, findings = decode(path, data)
     if text is None:
         return [], findings
+    if path.endswith(".md"):
+        return load_markdown(path, text)
     documents, problems = load_documents(text)
     findings = [Finding(p.rule, Severity.ERROR, p.message, Location(path, p.line, p.column), p.hint) for p in problems]
     source = SourceFile(path, text)
@@ -123,6 +125,42 @@ def load_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_FILE_BYTES)
             record.labels = labels
         records.append(record)
     return records, findings
+
+
+def load_markdown(path: str, text: str) -> tuple[list[Record], list[Finding]]:
+    """A knowledge article: YAML front matter between '---' lines, then Markdown."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return [], [_error("yaml-syntax", path, "a knowledge article starts with YAML front matter between '---' lines", 1)]
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        return [], [_error("yaml-syntax", path, "the front matter is not closed with '---'", 1)]
+    # Keep line numbers: line 1 ('---') becomes an empty line of the YAML text.
+    front = "\n".join(["", *lines[1:end]]) + "\n"
+    documents, problems = load_documents(front)
+    findings = [Finding(p.rule, Severity.ERROR, p.message, Location(path, p.line, p.column), p.hint) for p in problems]
+    if not documents:
+        return [], findings or [_error("empty-document", path, "the front matter is empty", 2)]
+    matter = documents[0].data
+    if not isinstance(matter, dict):
+        return [], [*findings, _error("not-a-mapping", path, "the front matter must be a mapping", 2)]
+    name = matter.pop("name", path.rsplit("/", 1)[-1].removesuffix(".md"))
+    metadata: dict[str, object] = {"name": name}
+    for key in ("title", "description", "labels"):
+        if key in matter:
+            metadata[key] = matter.pop(key)
+    body = {
+        "apiVersion": "itsm/v1",
+        "kind": "KnowledgeArticle",
+        "metadata": metadata,
+        "spec": {**matter, "body": "\n".join(lines[end + 1 :]).strip() + "\n"},
+    }
+    record = Record("KnowledgeArticle", name if isinstance(name, str) else "", body, SourceFile(path, front, front_matter=True), 0, 2)
+    labels = metadata.get("labels")
+    if isinstance(labels, dict):
+        record.labels = labels
+    return [record], findings
 
 
 def _unknown_kind(record: Record, locator: Locator) -> Finding:

@@ -9,7 +9,11 @@ from itsmctl.model.kinds import (
     Change,
     ConfigurationItem,
     Freeze,
+    Incident,
+    KnowledgeArticle,
     Policy,
+    Problem,
+    RequestType,
     Service,
     StandardChange,
     Team,
@@ -30,6 +34,10 @@ class Catalog:
     policies: dict[str, Policy] = field(default_factory=dict)
     freezes: dict[str, Freeze] = field(default_factory=dict)
     standard_changes: dict[str, StandardChange] = field(default_factory=dict)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
+    request_types: dict[str, RequestType] = field(default_factory=dict)
+    knowledge: dict[str, KnowledgeArticle] = field(default_factory=dict)
 
     def typed(self, ref: str) -> object | None:
         """The typed view behind ``kind:name``, or None when missing or invalid."""
@@ -47,6 +55,10 @@ class Catalog:
             "policy": self.policies,  # type: ignore[dict-item]
             "freeze": self.freezes,  # type: ignore[dict-item]
             "standard": self.standard_changes,  # type: ignore[dict-item]
+            "incident": self.incidents,  # type: ignore[dict-item]
+            "problem": self.problems,  # type: ignore[dict-item]
+            "request": self.request_types,  # type: ignore[dict-item]
+            "kb": self.knowledge,  # type: ignore[dict-item]
         }
 
     def table(self, kind: str) -> dict[str, object]:

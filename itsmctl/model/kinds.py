@@ -8,7 +8,7 @@ with the path of the field, which the loader turns into a located finding.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -337,6 +337,82 @@ class StandardChange:
         return self.record.name
 
 
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Incident:
+    record: Record
+    title: str
+    priority: str
+    services: tuple[str, ...]
+    cis: tuple[str, ...]
+    impact_kind: str  # outage | degraded
+    customer_facing: bool
+    opened: datetime
+    acknowledged: datetime | None
+    resolved: datetime | None
+    status: str
+    caused_by: str | None
+    problem: str | None
+    summary: str
+    impact_start: datetime
+    impact_end: datetime | None  # None while unresolved
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Problem:
+    record: Record
+    title: str
+    status: str
+    owner: str
+    services: tuple[str, ...]
+    incidents: tuple[str, ...]
+    fix: str | None
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RequestType:
+    record: Record
+    title: str
+    service: str | None
+    fulfilment: str
+    sla: str | None
+    priority: str
+    target_time: timedelta | None
+    standard_change: str | None
+    requesters: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KnowledgeArticle:
+    record: Record
+    services: tuple[str, ...]
+    tags: tuple[str, ...]
+    owner: str
+    review_date: date
+    body: str
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+
 _DAY_INDEX = {day: index for index, day in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 
 
@@ -517,6 +593,69 @@ def build_standard_change(record: Record) -> StandardChange:
     )
 
 
+def build_incident(record: Record) -> Incident:
+    spec = record.spec
+    impact = spec["impact"]
+    opened = _timestamp(spec, ("spec",), "opened")
+    assert opened is not None
+    resolved = _timestamp(spec, ("spec",), "resolved")
+    impact_start = _timestamp(impact, ("spec", "impact"), "start") or opened
+    impact_end = _timestamp(impact, ("spec", "impact"), "end") or resolved
+    return Incident(
+        record=record,
+        title=spec["title"],
+        priority=spec["priority"],
+        services=tuple(spec["services"]),
+        cis=tuple(spec.get("cis") or ()),
+        impact_kind=impact["kind"],
+        customer_facing=bool(impact.get("customerFacing", False)),
+        opened=opened,
+        acknowledged=_timestamp(spec, ("spec",), "acknowledged"),
+        resolved=resolved,
+        status=spec["status"],
+        caused_by=spec.get("causedBy"),
+        problem=spec.get("problem"),
+        summary=spec.get("summary", ""),
+        impact_start=impact_start,
+        impact_end=impact_end,
+    )
+
+
+def build_problem(record: Record) -> Problem:
+    spec = record.spec
+    return Problem(
+        record, spec["title"], spec["status"], spec["owner"], tuple(spec.get("services") or ()),
+        tuple(spec.get("incidents") or ()), spec.get("fix"),
+    )
+
+
+def build_request_type(record: Record) -> RequestType:
+    spec = record.spec
+    target = spec.get("targetTime")
+    return RequestType(
+        record=record,
+        title=spec["title"],
+        service=spec.get("service"),
+        fulfilment=spec["fulfilment"],
+        sla=spec.get("sla"),
+        priority=spec.get("priority", "P4"),
+        target_time=parse_duration(target) if target else None,
+        standard_change=spec.get("standardChange"),
+        requesters=tuple(spec.get("requesters") or ()),
+    )
+
+
+def build_knowledge_article(record: Record) -> KnowledgeArticle:
+    spec = record.spec
+    try:
+        review = date.fromisoformat(spec["reviewDate"])
+    except ValueError:
+        raise FieldError(("spec", "reviewDate"), f"{spec['reviewDate']!r} is not a valid date") from None
+    return KnowledgeArticle(
+        record, tuple(spec.get("services") or ()), tuple(spec.get("tags") or ()), spec["owner"], review, spec.get("body", "")
+    )
+
+
 BUILDERS = {
     "Team": build_team,
     "Service": build_service,
@@ -526,4 +665,8 @@ BUILDERS = {
     "Policy": build_policy,
     "Freeze": build_freeze,
     "StandardChange": build_standard_change,
+    "Incident": build_incident,
+    "Problem": build_problem,
+    "RequestType": build_request_type,
+    "KnowledgeArticle": build_knowledge_article,
 }

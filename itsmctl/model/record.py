@@ -14,6 +14,8 @@ class SourceFile:
 
     path: str
     text: str
+    # Markdown front matter keeps metadata and spec fields at the top level.
+    front_matter: bool = False
 
 
 @dataclass(slots=True, eq=False)

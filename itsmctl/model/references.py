@@ -63,6 +63,25 @@ def iter_references(record: Record) -> Iterator[Reference]:
         if isinstance(scope, dict):
             yield from _many(scope, "services", ("service",), ("spec", "scope"))
             yield from _many(scope, "cis", ("ci",), ("spec", "scope"))
+    elif kind == "Incident":
+        yield from _many(spec, "services", ("service",))
+        yield from _many(spec, "cis", ("ci",))
+        yield from _single(spec, "causedBy", ("change",))
+        yield from _single(spec, "problem", ("problem",))
+    elif kind == "Problem":
+        yield from _single(spec, "owner", ("team",))
+        yield from _many(spec, "services", ("service",))
+        yield from _many(spec, "incidents", ("incident",))
+        yield from _single(spec, "fix", ("change",))
+    elif kind == "RequestType":
+        yield from _single(spec, "service", ("service",))
+        yield from _single(spec, "fulfilment", ("team",))
+        yield from _single(spec, "sla", ("sla",))
+        yield from _single(spec, "standardChange", ("standard",))
+        yield from _many(spec, "requesters", ("team",))
+    elif kind == "KnowledgeArticle":
+        yield from _many(spec, "services", ("service",))
+        yield from _single(spec, "owner", ("team",))
     elif kind == "Policy":
         for index, approval in enumerate(_list(spec.get("approvals"))):
             if not isinstance(approval, dict):

@@ -15,6 +15,10 @@ KIND_OF_PREFIX: dict[str, str] = {
     "policy": "Policy",
     "freeze": "Freeze",
     "standard": "StandardChange",
+    "incident": "Incident",
+    "problem": "Problem",
+    "request": "RequestType",
+    "kb": "KnowledgeArticle",
 }
 PREFIX_OF_KIND: dict[str, str] = {kind: prefix for prefix, kind in KIND_OF_PREFIX.items()}
 KINDS: tuple[str, ...] = tuple(KIND_OF_PREFIX.values())

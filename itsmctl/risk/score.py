@@ -181,8 +181,13 @@ def _history_factor(change: Change, planning: Planning, entries: list[PastOutcom
     half_life = w["history.half-life-days"]
     failure = success = 0.0
     counts = {"completed": 0, "failed": 0, "rolled-back": 0}
+    incidents: list[str] = []
     for entry in entries:
         weight = decay((reference - entry.ended).total_seconds() / 86400, half_life)
+        if entry.outcome == "incident":
+            incidents.append(f"{entry.priority} {entry.incident} (caused by {entry.change})")
+            failure += weight * w[f"likelihood.history.incident.{entry.priority}"]
+            continue
         counts[entry.outcome] += 1
         if entry.outcome == "failed":
             failure += weight * w["likelihood.history.failure"]
@@ -191,7 +196,10 @@ def _history_factor(change: Change, planning: Planning, entries: list[PastOutcom
         else:
             success += weight * w["likelihood.history.success"]
     points = min(3.0, failure) - min(2.0, success)
-    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+    parts = [f"{n} {outcome}" for outcome, n in counts.items() if n]
+    if incidents:
+        parts.append(f"incidents {', '.join(incidents)}")
+    summary = ", ".join(parts)
     return Factor(
         "likelihood.history",
         _r(points),

@@ -36,6 +36,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "likelihood.history.failure": 2.0,  # per failed past change on the targets (decayed), at most 3
     "likelihood.history.rollback": 1.5,  # per rolled-back past change (decayed)
     "likelihood.history.success": 0.2,  # subtracted per successful past change (decayed), at most 2
+    "likelihood.history.incident.P1": 2.5,  # per incident a past change on the targets caused (decayed)
+    "likelihood.history.incident.P2": 1.5,
+    "likelihood.history.incident.P3": 0.75,
+    "likelihood.history.incident.P4": 0.25,
     "history.half-life-days": 180.0,  # a past change's weight halves every this many days
     # Levels, by score (impact x likelihood, 1..100).
     "level.medium": 15.0,

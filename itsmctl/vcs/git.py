@@ -17,7 +17,7 @@ import git
 
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Finding, Location, Severity
-from itsmctl.load.discover import RECORD_ROOTS, YAML_SUFFIXES
+from itsmctl.load.discover import RECORD_ROOTS, is_record_file
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
 from itsmctl.vcs.blobs import read_blobs
 
@@ -65,10 +65,7 @@ def record_entries(blobs: list[TreeEntry]) -> list[TreeEntry]:
     roots = {root for root in RECORD_ROOTS if any(e.path.startswith(root + "/") for e in blobs)}
 
     def wanted(entry: TreeEntry) -> bool:
-        parts = entry.path.split("/")
-        if not entry.path.endswith(YAML_SUFFIXES) or any(part.startswith(".") for part in parts):
-            return False
-        return not roots or parts[0] in roots
+        return is_record_file(entry.path) and (not roots or entry.path.split("/", 1)[0] in roots)
 
     return sorted((e for e in blobs if wanted(e)), key=lambda e: e.path)
 

@@ -1,0 +1,1 @@
+"""Service level management: SLA compliance, DORA metrics, problem candidates."""
