@@ -19,6 +19,7 @@ from itsmctl.cli import evidence as evidence_command
 from itsmctl.cli import gate as gate_command
 from itsmctl.cli import graph as graph_command
 from itsmctl.cli import impact as impact_command
+from itsmctl.cli import metrics as metrics_command
 from itsmctl.cli import new as new_command
 from itsmctl.cli import plan as plan_command
 from itsmctl.cli import review as review_command
@@ -64,6 +65,8 @@ for command in (
     audit_command.audit,
     evidence_command.evidence,
     sla_command.sla,
+    metrics_command.metrics,
+    metrics_command.problems,
 ):
     cli.add_command(command)
 
