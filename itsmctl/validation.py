@@ -39,5 +39,5 @@ def check_loaded(loaded: LoadResult) -> ValidationResult:
     return ValidationResult(sort_findings(findings), loaded.files, len(loaded.catalog.records), descriptions)
 
 
-def validate_path(root: Path) -> ValidationResult:
-    return check_loaded(load_tree(root))
+def validate_path(root: Path, use_cache: bool = True) -> ValidationResult:
+    return check_loaded(load_tree(root, use_cache=use_cache))

@@ -26,6 +26,14 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never touch the user's cache directory."""
+    import os
+
+    os.environ["ITSMCTL_CACHE_DIR"] = str(tmp_path_factory.mktemp("itsmctl-cache"))
+
+
 @dataclass
 class CliResult:
     exit_code: int

@@ -11,7 +11,6 @@ from itsmctl.cli.common import repository_root
 from itsmctl.errors import ItsmError
 from itsmctl.flow.review import review_pull_request
 from itsmctl.vcs.git import open_repository, resolve_commit
-from itsmctl.vcs.github import GitHubClient
 from itsmctl.vcs.notes import NOTES_REF, push_notes, read_notes, write_note
 
 
@@ -37,6 +36,8 @@ def record(number: int | None, commit: str | None, repository: str | None, push:
     if (number is None) == (commit is None):
         raise ItsmError("give one of --pr N or --commit SHA")
     repo = open_repository(repository_root())
+    from itsmctl.vcs.github import GitHubClient  # imported here: ~0.2 s
+
     client = GitHubClient(repository)
     if number is None:
         assert commit is not None

@@ -12,7 +12,7 @@ from itsmctl.errors import ItsmError
 from itsmctl.flow.review import ReviewOutcome, review_pull_request
 from itsmctl.report.plan import COMMENT_MARKER, render_json, render_markdown
 from itsmctl.vcs.git import open_repository
-from itsmctl.vcs.github import STATUS_CONTEXT, GitHubClient
+from itsmctl.vcs.reviews import STATUS_CONTEXT
 
 
 def _summary(outcome: ReviewOutcome) -> str:
@@ -42,6 +42,8 @@ def review(number: int, repository: str | None, comment: bool, set_status: bool,
     repository = repository or os.environ.get("GITHUB_REPOSITORY")
     if not repository:
         raise ItsmError("give --repo OWNER/NAME (or set GITHUB_REPOSITORY)")
+    from itsmctl.vcs.github import GitHubClient  # imported here: ~0.2 s
+
     client = GitHubClient(repository)
     outcome = review_pull_request(open_repository(repository_root()), client, number)
     summary = _summary(outcome)

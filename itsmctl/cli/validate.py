@@ -18,14 +18,15 @@ from itsmctl.validation import validate_path
 @format_option(list(FORMATTERS))
 @fail_on_option
 @output_option
-def validate(path: Path | None, output_format: str, fail_on: str, output: Path | None) -> int:
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-file result cache.")
+def validate(path: Path | None, output_format: str, fail_on: str, output: Path | None, no_cache: bool) -> int:
     """Check the repository at PATH (default: .) against schemas, references and policies.
 
     Exits 0 when nothing at or above --fail-on is found, 1 when something is,
     2 on a usage or input error.
     """
     threshold = parse_severity(fail_on)
-    result = validate_path(path or repository_root())
+    result = validate_path(path or repository_root(), use_cache=not no_cache)
     report = Report(
         command="validate",
         findings=result.findings,

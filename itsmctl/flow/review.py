@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import git
 
@@ -22,7 +23,10 @@ from itsmctl.flow.plan import ChangePlan, Plan, build_plan
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Team
 from itsmctl.vcs.git import resolve_commit
-from itsmctl.vcs.github import GitHubClient, PullRequestInfo, Review
+from itsmctl.vcs.reviews import PullRequestInfo, Review
+
+if TYPE_CHECKING:  # PyGithub takes ~0.2 s to import: only commands that talk to GitHub load it
+    from itsmctl.vcs.github import GitHubClient
 
 _DECISIVE = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, ConfigurationItem, Service, StandardChange
 from itsmctl.model.plans import plan_quality
@@ -24,8 +26,14 @@ def _target_allowed(template: StandardChange, ref: str, catalog: Catalog) -> boo
     return False
 
 
-def template_problems(change: Change, catalog: Catalog, risk_level: str) -> tuple[StandardChange | None, list[str]]:
-    """The template a standard change names, and every way the change leaves it."""
+def template_problems(
+    change: Change, catalog: Catalog, risk_level: str | Callable[[], str]
+) -> tuple[StandardChange | None, list[str]]:
+    """The template a standard change names, and every way the change leaves it.
+
+    ``risk_level`` may be a function: the risk is only computed when the
+    template caps it below critical.
+    """
     if change.type != "standard":
         return None, []
     if not change.template:
@@ -37,13 +45,15 @@ def template_problems(change: Change, catalog: Catalog, risk_level: str) -> tupl
     for ref in change.target_refs:
         if not _target_allowed(template, ref, catalog):
             problems.append(f"{ref} is not among the targets {change.template} allows")
-    if _LEVEL_ORDER.index(risk_level) > _LEVEL_ORDER.index(template.max_risk):
-        problems.append(f"risk is {risk_level}; {change.template} pre-approves at most {template.max_risk}")
+    if template.max_risk != "critical":
+        level = risk_level() if callable(risk_level) else risk_level
+        if _LEVEL_ORDER.index(level) > _LEVEL_ORDER.index(template.max_risk):
+            problems.append(f"risk is {level}; {change.template} pre-approves at most {template.max_risk}")
     for name in template.required_fields:
         if name == "window":
             missing = change.window is None
         elif name == "description":
-            missing = not str(change.record.spec.get("description", "")).strip()
+            missing = not change.description.strip()
         else:
             missing = plan_quality(getattr(change, _PLAN_FIELDS[name]), thin_below=1) == "missing"
         if missing:
@@ -53,7 +63,7 @@ def template_problems(change: Change, catalog: Catalog, risk_level: str) -> tupl
     return template, problems
 
 
-def template_match(change: Change, catalog: Catalog, risk_level: str) -> str | None:
+def template_match(change: Change, catalog: Catalog, risk_level: str | Callable[[], str]) -> str | None:
     """The name of the template that pre-approves the change, or None."""
     template, problems = template_problems(change, catalog, risk_level)
     return template.name if template is not None and not problems else None

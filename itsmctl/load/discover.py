@@ -47,14 +47,16 @@ def discover(root: Path) -> Discovered:
         if top.is_symlink() and not _inside(top.resolve(), root):
             escaping.append(top)
             continue
+        prefix = str(root) + os.sep
         for directory, dirnames, filenames in os.walk(top, followlinks=False):
             # Hidden folders (.git, .github, .venv) never hold records.
             dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+            folder = (directory + os.sep)[len(prefix) :].replace(os.sep, "/")
             for name in filenames:
-                path = Path(directory, name)
-                if not is_record_file(relative(path, root)):
+                if not is_record_file(folder + name):
                     continue
-                if path.is_symlink():
+                path = Path(directory, name)
+                if os.path.islink(path):
                     target = path.resolve()
                     if not _inside(target, root) or not target.is_file():
                         escaping.append(path)
@@ -65,8 +67,10 @@ def discover(root: Path) -> Discovered:
 
 
 def relative(path: Path, root: Path) -> str:
-    """Repo-relative POSIX path, as findings show it."""
-    text, base = str(path), str(root.resolve())
+    """Repo-relative POSIX path, as findings show it (``root`` as given to ``discover``, resolved)."""
+    text, base = str(path), str(root)
+    if not text.startswith(base + os.sep):
+        base = str(root.resolve())
     if text.startswith(base + os.sep):
         return text[len(base) + 1 :].replace(os.sep, "/")
     return path.as_posix()

@@ -21,4 +21,9 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Everything allocated meanwhile is still in the youngest generation;
+            # the first collection after enabling would walk all of it (seconds
+            # for a large repository). Freezing moves it out of the collector's
+            # sight; reference counting still frees it.
+            gc.freeze()
             gc.enable()

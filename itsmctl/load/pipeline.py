@@ -15,12 +15,14 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from itsmctl.findings import Finding
+from itsmctl.load.cache import FileCache, cache_dir, chunk_key, dumps, loads, policy_fingerprint
 from itsmctl.load.locate import Locator
-from itsmctl.load.records import check_record, load_source
+from itsmctl.load.records import check_record, decode, load_source
 from itsmctl.model.kinds import Policy
-from itsmctl.model.record import Record
+from itsmctl.model.record import Record, SourceFile
 from itsmctl.policy.engine import CompiledRule, PolicyEvaluator, compile_rules
 
 # Below this much YAML, starting worker processes costs more than it saves.
@@ -58,13 +60,17 @@ def _policies_of(records: list[Record]) -> list[Policy]:
 
 _worker_policies = PolicyEvaluator([])
 _worker_max_bytes = 0
+_worker_cache = FileCache(None)
+_worker_fingerprint = b""
 
 
-def _init_worker(policy_sources: list[Source], max_bytes: int) -> None:
+def _init_worker(policy_sources: list[Source], max_bytes: int, cache_directory: Path | None, fingerprint: bytes) -> None:
     import gc
 
     gc.disable()  # see gcpause: the worker only builds acyclic data
-    global _worker_policies, _worker_max_bytes
+    global _worker_policies, _worker_max_bytes, _worker_cache, _worker_fingerprint
+    _worker_cache = FileCache(cache_directory)
+    _worker_fingerprint = fingerprint
     records: list[Record] = []
     for path, data in policy_sources:
         loaded, _ = _process(path, data, max_bytes, None)
@@ -73,8 +79,23 @@ def _init_worker(policy_sources: list[Source], max_bytes: int) -> None:
     _worker_max_bytes = max_bytes
 
 
-def _work(chunk: list[Source]) -> list[tuple[list[Record], list[Finding]]]:
-    return [_process(path, data, _worker_max_bytes, _worker_policies) for path, data in chunk]
+def _work(chunk: list[Source]) -> bytes:
+    """A chunk's results as pickled bytes: sent to the main process and cached as they are."""
+    payload = dumps([_process(path, data, _worker_max_bytes, _worker_policies) for path, data in chunk])
+    _worker_cache.put(chunk_key(_worker_fingerprint, chunk), payload)
+    return payload
+
+
+def stable_chunks(sources: Sequence[Source], size: int = _CHUNK_FILES) -> list[list[Source]]:
+    """Chunks that survive edits elsewhere: files of one folder, in path order, ``size`` at a time.
+
+    The cache stores whole chunks (a few hundred entries instead of thousands
+    of files); adding a file to one folder only moves the chunks of that folder.
+    """
+    by_folder: dict[str, list[Source]] = {}
+    for source in sorted(sources):
+        by_folder.setdefault(source[0].rsplit("/", 1)[0], []).append(source)
+    return [files[i : i + size] for folder in sorted(by_folder) for files in [by_folder[folder]] for i in range(0, len(files), size)]
 
 
 def _first_policies(policies: list[Policy]) -> list[Policy]:
@@ -99,7 +120,24 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def process_all(sources: Sequence[Source], max_bytes: int, jobs: int | None = None) -> Processed:
+def reattach(result: tuple[list[Record], list[Finding]], path: str, data: bytes) -> tuple[list[Record], list[Finding]]:
+    """Give records that crossed a process or the cache their file's text back (it is not pickled)."""
+    records, _ = result
+    if records and not records[0].source.front_matter and not records[0].source.text:
+        text, _ = decode(path, data)
+        source = SourceFile(path, text or "")
+        for record in records:
+            record.source = source
+    return result
+
+
+def _cached(cache: FileCache, key: str, size: int) -> list[tuple[list[Record], list[Finding]]] | None:
+    payload = cache.get(key)
+    result = loads(payload) if payload is not None else None
+    return result if isinstance(result, list) and len(result) == size else None  # type: ignore[return-value]
+
+
+def process_all(sources: Sequence[Source], max_bytes: int, jobs: int | None = None, use_cache: bool = True) -> Processed:
     processed = Processed(files=[path for path, _ in sources])
     # Policies first: every other file is checked against them as it is read.
     # A file that defines a Policy says so in its text; anything else is caught below.
@@ -111,16 +149,30 @@ def process_all(sources: Sequence[Source], max_bytes: int, jobs: int | None = No
     policies = _first_policies(_policies_of([r for records, _ in results.values() for r in records]))
     rules, _ = compile_rules(policies)
     evaluator = PolicyEvaluator(rules)
-    workers = job_count(sum(len(data) for _, data in others), jobs)
-    if workers > 1 and len(others) > _CHUNK_FILES:
-        chunks = [others[i : i + _CHUNK_FILES] for i in range(0, len(others), _CHUNK_FILES)]
-        with _context().Pool(workers, _init_worker, (policy_files, max_bytes)) as pool:
-            for chunk, outcomes in zip(chunks, pool.imap(_work, chunks), strict=True):
-                for (path, _), outcome in zip(chunk, outcomes, strict=True):
-                    results[path] = outcome
+    cache = FileCache(cache_dir() if use_cache else None)
+    fingerprint = policy_fingerprint(policy_files) + max_bytes.to_bytes(8, "big")
+    missing: list[list[Source]] = []
+    for chunk in stable_chunks(others):
+        hit = _cached(cache, chunk_key(fingerprint, chunk), len(chunk))
+        if hit is None:
+            missing.append(chunk)
+            continue
+        for (path, data), outcome in zip(chunk, hit, strict=True):
+            results[path] = reattach(outcome, path, data)
+    workers = job_count(sum(len(data) for chunk in missing for _, data in chunk), jobs)
+    if workers > 1 and len(missing) > 1:
+        arguments = (policy_files, max_bytes, cache.directory, fingerprint)
+        with _context().Pool(workers, _init_worker, arguments) as pool:
+            for chunk, payload in zip(missing, pool.imap(_work, missing), strict=True):
+                for (path, data), outcome in zip(chunk, loads(payload), strict=True):  # type: ignore[arg-type]
+                    results[path] = reattach(outcome, path, data)
     else:
-        for path, data in others:
-            results[path] = _process(path, data, max_bytes, evaluator)
+        for chunk in missing:
+            outcomes = [_process(path, data, max_bytes, evaluator) for path, data in chunk]
+            if cache.directory is not None:
+                cache.put(chunk_key(fingerprint, chunk), dumps(outcomes))
+            for (path, _), outcome in zip(chunk, outcomes, strict=True):
+                results[path] = outcome
     # The policy files themselves are checked against the policies, too.
     locator = Locator()
     for path, _ in policy_files:

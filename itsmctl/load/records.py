@@ -14,6 +14,7 @@ from itsmctl.load.safe_yaml import load_documents
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import BUILDERS, FieldError
 from itsmctl.model.record import Record, SourceFile
+from itsmctl.model.references import iter_references
 from itsmctl.model.refs import KINDS, NAME_PATTERN, PREFIX_OF_KIND
 
 # Larger files are refused unread: no record file is anywhere near this.
@@ -177,6 +178,7 @@ def _unknown_kind(record: Record, locator: Locator) -> Finding:
 
 def check_record(record: Record, locator: Locator) -> list[Finding]:
     """Check a record against its kind's schema and build its typed view (``record.typed``)."""
+    record.references = tuple(iter_references(record))
     if record.kind not in PREFIX_OF_KIND:
         record.schema_valid = False
         return [_unknown_kind(record, locator)]
@@ -204,21 +206,24 @@ def build_catalog(records: Iterable[Record], locator: Locator) -> tuple[Catalog,
 def index_catalog(records: Iterable[Record]) -> Catalog:
     """A catalog of records that were already checked and built (e.g. mixed from two revisions)."""
     catalog = Catalog()
+    tables = {kind: catalog.table(kind) for kind in KINDS}
+    by_ref, kept, valid_name = catalog.by_ref, catalog.records, NAME_PATTERN.match
     for record in records:
-        if record.kind not in PREFIX_OF_KIND:
+        table = tables.get(record.kind)
+        if table is None:
             continue
-        catalog.records.append(record)
-        if record.name and NAME_PATTERN.match(record.name):
+        kept.append(record)
+        if record.name and valid_name(record.name):
             # Index even invalid records by name, so one typo does not cascade
             # into dangling-reference findings everywhere it is used.
-            catalog.by_ref.setdefault(record.ref, record)
+            by_ref.setdefault(record.ref, record)
         if record.typed is not None:
-            catalog.table(record.kind).setdefault(record.name, record.typed)
+            table.setdefault(record.name, record.typed)
     return catalog
 
 
 def load_sources(
-    sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX_FILE_BYTES, jobs: int | None = None
+    sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX_FILE_BYTES, jobs: int | None = None, use_cache: bool = True
 ) -> LoadResult:
     """Load (path, bytes) pairs, from the working tree or from git objects alike.
 
@@ -230,7 +235,7 @@ def load_sources(
     from itsmctl.load.pipeline import process_all
 
     with gc_paused():
-        processed = process_all(list(sources), max_bytes, jobs)
+        processed = process_all(list(sources), max_bytes, jobs, use_cache)
         catalog = index_catalog(processed.records)
     return LoadResult(
         catalog,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,21 +13,23 @@ from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_source
 
 
 def _read_files(paths: list[Path], root: Path, max_bytes: int, oversize: list[Finding]) -> Iterator[tuple[str, bytes]]:
+    root = root.resolve()
     for path in paths:
         shown = relative(path, root)
         try:
-            size = path.stat().st_size
-            if size > max_bytes:
-                # Never read: a 50 MB file must not cost 50 MB.
-                oversize.append(too_large(shown, size, max_bytes))
-                continue
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > max_bytes:
+                    # Never read: a 50 MB file must not cost 50 MB.
+                    oversize.append(too_large(shown, size, max_bytes))
+                    continue
+                data = handle.read(max_bytes + 1)
         except OSError as error:
             raise ItsmError(f"{shown}: cannot read: {error.strerror}") from None
         yield shown, data
 
 
-def load_tree(root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+def load_tree(root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, use_cache: bool = True) -> LoadResult:
     """Load every record file under ``root`` (catalog/, changes/, policies/)."""
     if not root.exists():
         raise ItsmError(f"{root}: no such directory")
@@ -34,7 +37,7 @@ def load_tree(root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult
         raise ItsmError(f"{root}: not a directory; give the repository root")
     found = discover(root)
     oversize: list[Finding] = []
-    result = load_sources(_read_files(found.files, root, max_bytes, oversize), max_bytes)
+    result = load_sources(_read_files(found.files, root, max_bytes, oversize), max_bytes, use_cache=use_cache)
     result.findings.extend(oversize)
     result.files.extend(f.location.path for f in oversize)
     for link in found.escaping_links:

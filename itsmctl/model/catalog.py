@@ -46,6 +46,12 @@ class Catalog:
         return table.get(name) if table is not None else None
 
     def _tables(self) -> dict[str, dict[str, object]]:
+        tables = self.__dict__.get("_tables_by_prefix")
+        if tables is None:
+            tables = self.__dict__["_tables_by_prefix"] = self._build_tables()
+        return tables  # type: ignore[no-any-return]
+
+    def _build_tables(self) -> dict[str, dict[str, object]]:
         return {
             "team": self.teams,  # type: ignore[dict-item]
             "service": self.services,  # type: ignore[dict-item]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsmctl.model.durations import parse_duration
+from itsmctl.model.pickling import pickle_by_constructor
 from itsmctl.model.record import Record
 from itsmctl.model.times import parse_timestamp
 
@@ -229,6 +230,7 @@ class Change:
     pir: dict[str, Any] | None
     actual_start: datetime | None
     actual_end: datetime | None
+    description: str = ""
 
     @property
     def name(self) -> str:
@@ -515,6 +517,7 @@ def build_change(record: Record) -> Change:
         pir=spec.get("pir"),
         actual_start=_timestamp(outcome, ("spec", "outcome"), "actualStart"),
         actual_end=_timestamp(outcome, ("spec", "outcome"), "actualEnd"),
+        description=spec.get("description", ""),
     )
 
 
@@ -670,3 +673,10 @@ BUILDERS = {
     "RequestType": build_request_type,
     "KnowledgeArticle": build_knowledge_article,
 }
+
+
+pickle_by_constructor(
+    MaintenanceWindow, Team, Service, Redundancy, ConfigurationItem, SupportHours, SLA, Target, Window, Change,
+    PolicyRule, ApprovalRule, ApprovalRequirement, Policy, FreezeScope, Freeze, StandardChange, Interval,
+    Incident, Problem, RequestType, KnowledgeArticle,
+)

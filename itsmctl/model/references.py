@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from itsmctl.model.kinds import KeyPath
 from itsmctl.model.record import Record
@@ -12,8 +11,9 @@ from itsmctl.model.record import Record
 SERVICE_OR_CI = ("service", "ci")
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
+    """A tuple, not a dataclass: hundreds of thousands of them cross processes and the cache."""
+
     path: KeyPath  # where in the record, for locating findings
     target: str  # the kind:name text as written
     allowed: tuple[str, ...]  # reference prefixes this field may name
@@ -92,5 +92,22 @@ def iter_references(record: Record) -> Iterator[Reference]:
                     yield Reference(path, rule["team"], ("team",), "team")
 
 
-def all_references(records: list[Record]) -> list[tuple[Record, Reference]]:
-    return [(record, reference) for record in records for reference in iter_references(record)]
+def reference_problems(records: list[Record], known: dict[str, Any]) -> tuple[list[tuple[Record, Reference]], list[tuple[Record, Reference]]]:
+    """(dangling, wrong kind): references to no record, and to a kind the field does not accept. One pass."""
+    from itsmctl.model.refs import KIND_OF_PREFIX
+
+    dangling: list[tuple[Record, Reference]] = []
+    wrong_kind: list[tuple[Record, Reference]] = []
+    for record in records:
+        for reference in record.references:
+            target = reference.target
+            colon = target.find(":")
+            if colon < 0:
+                continue  # not a reference at all: the schema says so
+            prefix = target[:colon]
+            if prefix not in reference.allowed:
+                if prefix in KIND_OF_PREFIX:
+                    wrong_kind.append((record, reference))
+            elif target not in known:
+                dangling.append((record, reference))
+    return dangling, wrong_kind

@@ -48,7 +48,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from itsmctl.findings import Finding, Severity
-from itsmctl.model.references import all_references
+from itsmctl.model.references import reference_problems
 from itsmctl.rules.base import CheckContext
 
 ID = "dangling-reference"
@@ -62,11 +62,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     known = ctx.catalog.by_ref
     names_by_prefix: dict[str, list[str]] | None = None
     suggested = 0
-    references = ctx.cached("references", lambda: all_references(ctx.catalog.records))
-    for record, reference in references:
-        prefix, sep, _ = reference.target.partition(":")
-        if not sep or prefix not in reference.allowed or reference.target in known:
-            continue  # malformed or wrong-kind references are other rules' findings
+    dangling, _ = ctx.cached("reference-problems", lambda: reference_problems(ctx.catalog.records, known))
+    for record, reference in dangling:
         if names_by_prefix is None:
             names_by_prefix = defaultdict(list)
             for ref in known:

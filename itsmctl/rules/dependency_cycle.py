@@ -69,6 +69,7 @@ from collections.abc import Iterator
 
 from itsmctl.findings import Finding, Severity
 from itsmctl.graph.cycles import find_cycles
+from itsmctl.rules._planning import planning_of
 from itsmctl.rules.base import CheckContext
 
 ID = "dependency-cycle"
@@ -77,11 +78,8 @@ SEVERITY = Severity.ERROR
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     catalog = ctx.catalog
-    adjacency: dict[str, tuple[str, ...]] = {}
-    for name, service in catalog.services.items():
-        adjacency[f"service:{name}"] = service.depends_on
-    for name, item in catalog.cis.items():
-        adjacency[f"ci:{name}"] = item.depends_on
+    # The dependency graph the schedule rules use too: built once per run.
+    adjacency = planning_of(ctx).graph.depends_on
     for cycle in find_cycles(adjacency):
         # Point at the dependsOn entry that closes the cycle.
         closing, target = cycle[-2], cycle[-1]

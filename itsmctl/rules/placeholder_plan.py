@@ -77,7 +77,7 @@ from itsmctl.rules.base import CheckContext
 ID = "placeholder-plan"
 SEVERITY = Severity.ERROR
 
-_PLANS = ("implementationPlan", "rollbackPlan", "testPlan")
+_PLANS = (("implementationPlan", "implementation_plan"), ("rollbackPlan", "rollback_plan"), ("testPlan", "test_plan"))
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
@@ -85,9 +85,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         if change.status in ("cancelled", "completed", "failed", "rolled-back"):
             continue
         severity = Severity.WARNING if change.status == "draft" else SEVERITY
-        for name in _PLANS:
-            text = change.record.spec.get(name)
-            if isinstance(text, str) and is_placeholder(text):
+        for name, attribute in _PLANS:
+            text = getattr(change, attribute)
+            if text and is_placeholder(text):
                 yield ctx.finding(
                     ID,
                     severity,

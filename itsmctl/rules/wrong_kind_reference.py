@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from itsmctl.findings import Finding, Severity
-from itsmctl.model.references import all_references
+from itsmctl.model.references import reference_problems
 from itsmctl.model.refs import KIND_OF_PREFIX
 from itsmctl.rules.base import CheckContext
 
@@ -52,11 +52,8 @@ def _kinds(prefixes: tuple[str, ...]) -> str:
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
-    references = ctx.cached("references", lambda: all_references(ctx.catalog.records))
-    for record, reference in references:
-        prefix, sep, _ = reference.target.partition(":")
-        if not sep or prefix not in KIND_OF_PREFIX or prefix in reference.allowed:
-            continue
+    _, wrong_kind = ctx.cached("reference-problems", lambda: reference_problems(ctx.catalog.records, ctx.catalog.by_ref))
+    for record, reference in wrong_kind:
         yield ctx.finding(
             ID,
             SEVERITY,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -24,30 +23,10 @@ from github.GithubException import (
 )
 
 from itsmctl.errors import ItsmError
+from itsmctl.vcs.reviews import STATUS_CONTEXT, PullRequestInfo, Review
 
 DEFAULT_API_URL = "https://api.github.com"
-STATUS_CONTEXT = "itsmctl/approvals"
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Review:
-    id: int
-    reviewer: str
-    is_bot: bool
-    state: str  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
-    commit: str
-    submitted_at: datetime | None
-
-
-@dataclass(frozen=True)
-class PullRequestInfo:
-    number: int
-    author: str
-    head_sha: str
-    base_sha: str
-    base_ref: str
-    state: str
 
 
 @contextmanager

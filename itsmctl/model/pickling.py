@@ -1,0 +1,22 @@
+"""Fast pickling for the record classes.
+
+Results cross process boundaries (the parallel pipeline) and are cached on
+disk. The ``__setstate__`` that dataclasses give slotted classes looks up the
+fields on every object; rebuilding through the constructor is several times
+faster for hundreds of thousands of records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+def pickle_by_constructor(*classes: type) -> None:
+    for cls in classes:
+        names = tuple(field.name for field in dataclasses.fields(cls))
+
+        def reduce(self: Any, names: tuple[str, ...] = names) -> tuple[Any, ...]:
+            return (type(self), tuple(getattr(self, name) for name in names))
+
+        cls.__reduce__ = reduce  # type: ignore[method-assign, assignment]
