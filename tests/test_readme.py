@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from itsmctl.cli import cli
+from itsmctl.cli import COMMANDS
 from itsmctl.rules import REGISTRY
 from tests.conftest import REPO_ROOT
 
@@ -17,7 +17,7 @@ def test_every_rule_is_listed() -> None:
 
 
 def test_every_command_is_documented() -> None:
-    for name in cli.commands:
+    for name in COMMANDS:
         assert f"itsmctl {name}" in README, name
 
 

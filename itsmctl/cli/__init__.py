@@ -7,6 +7,7 @@ ITSMCTL_DEBUG=1 to see one for an internal error).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -14,28 +15,46 @@ from pathlib import Path
 import click
 
 from itsmctl import __version__
-from itsmctl.cli import audit as audit_command
-from itsmctl.cli import evidence as evidence_command
-from itsmctl.cli import gate as gate_command
-from itsmctl.cli import graph as graph_command
-from itsmctl.cli import impact as impact_command
-from itsmctl.cli import metrics as metrics_command
-from itsmctl.cli import new as new_command
-from itsmctl.cli import plan as plan_command
-from itsmctl.cli import review as review_command
-from itsmctl.cli import risk as risk_command
-from itsmctl.cli import rules as rules_command
-from itsmctl.cli import schedule as schedule_command
-from itsmctl.cli import schema as schema_command
-from itsmctl.cli import sla as sla_command
-from itsmctl.cli import validate as validate_command
 from itsmctl.errors import ItsmError
 from itsmctl.load.gcpause import gc_paused
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
+# Command name -> "module:attribute". Commands are imported when used, so
+# `itsmctl validate` does not pay for git, GitHub or the site templates.
+COMMANDS: dict[str, str] = {
+    "validate": "itsmctl.cli.validate:validate",
+    "rules": "itsmctl.cli.rules:rules",
+    "schema": "itsmctl.cli.schema:schema",
+    "graph": "itsmctl.cli.graph:graph",
+    "impact": "itsmctl.cli.impact:impact",
+    "risk": "itsmctl.cli.risk:risk",
+    "schedule": "itsmctl.cli.schedule:schedule",
+    "plan": "itsmctl.cli.plan:plan",
+    "review": "itsmctl.cli.review:review",
+    "gate": "itsmctl.cli.gate:gate",
+    "new": "itsmctl.cli.new:new",
+    "audit": "itsmctl.cli.audit:audit",
+    "evidence": "itsmctl.cli.evidence:evidence",
+    "sla": "itsmctl.cli.sla:sla",
+    "metrics": "itsmctl.cli.metrics:metrics",
+    "problems": "itsmctl.cli.metrics:problems",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module_name, _, attribute = COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="itsmctl")
 @click.option(
     "-C",
@@ -48,27 +67,6 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 def cli(ctx: click.Context, directory: Path) -> None:
     """ITSM as code: validate, risk-score, approve, gate and audit changes kept in git."""
     ctx.obj = directory
-
-
-for command in (
-    validate_command.validate,
-    rules_command.rules,
-    schema_command.schema,
-    graph_command.graph,
-    impact_command.impact,
-    risk_command.risk,
-    schedule_command.schedule,
-    plan_command.plan,
-    review_command.review,
-    gate_command.gate,
-    new_command.new,
-    audit_command.audit,
-    evidence_command.evidence,
-    sla_command.sla,
-    metrics_command.metrics,
-    metrics_command.problems,
-):
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:
