@@ -14,7 +14,9 @@ HOSTILE = service("shop", tier=2, depends="[ci:db]").replace(
 
 
 def _graph():  # type: ignore[no-untyped-def]
-    loaded = load_text(team(), GOLD_SLA, ci("net"), ci("db", depends="[ci:net]"), HOSTILE, service("web", depends="[service:shop]"))
+    loaded = load_text(
+        team(), GOLD_SLA, ci("net"), ci("db", depends="[ci:net]"), HOSTILE, service("web", depends="[service:shop]")
+    )
     return build_graph(loaded.catalog)
 
 

@@ -36,8 +36,15 @@ spec:
 """
 
 
-def incident(name: str, opened: str, resolved: str | None, kind: str = "outage", priority: str = "P2", svc: str = "shop",
-             acknowledged: str | None = None) -> str:
+def incident(
+    name: str,
+    opened: str,
+    resolved: str | None,
+    kind: str = "outage",
+    priority: str = "P2",
+    svc: str = "shop",
+    acknowledged: str | None = None,
+) -> str:
     lines = [
         f"apiVersion: itsm/v1\nkind: Incident\nmetadata: {{name: {name}}}\nspec:",
         f"  title: Incident {name}\n  priority: {priority}\n  services: [service:{svc}]",
@@ -89,12 +96,15 @@ def test_unresolved_outage_runs_to_the_end_of_the_period() -> None:
 def test_response_and_resolution_breaches_say_how_much_they_missed_by() -> None:
     report = _report(
         SLA_24X7,
-        incident("slow", "2026-11-05T09:00:00Z", "2026-11-05T12:10:00Z", priority="P2", acknowledged="2026-11-05T10:25:00Z"),
+        incident(
+            "slow", "2026-11-05T09:00:00Z", "2026-11-05T12:10:00Z", priority="P2", acknowledged="2026-11-05T10:25:00Z"
+        ),
     )
     # | response   | 85 min  vs 60 min  | missed by 25  |
     # | resolution | 190 min vs 120 min | missed by 70  |
     assert [(b.measure, b.minutes, b.target_minutes, b.missed_by) for b in report.breaches] == [
-        ("response", 85, 60, 25), ("resolution", 190, 120, 70)
+        ("response", 85, 60, 25),
+        ("resolution", 190, 120, 70),
     ]
 
 
@@ -102,7 +112,12 @@ def test_support_hours_only_count_office_time() -> None:
     report = _report(
         SLA_OFFICE,
         # Friday 6 Nov 17:00 Berlin to Monday 9 Nov 09:30 Berlin.
-        incident("weekend", "2026-11-06T17:00:00+01:00", "2026-11-09T09:30:00+01:00", acknowledged="2026-11-09T08:20:00+01:00"),
+        incident(
+            "weekend",
+            "2026-11-06T17:00:00+01:00",
+            "2026-11-09T09:30:00+01:00",
+            acknowledged="2026-11-09T08:20:00+01:00",
+        ),
         sla_name="office",
     )
     # | office minutes in November | 21 weekdays x 600 = 12,600 |
@@ -111,14 +126,21 @@ def test_support_hours_only_count_office_time() -> None:
     # | resolution                 | 150 vs 120: missed by 30 |
     assert report.total_minutes == 12_600
     assert report.outage_minutes == 150
-    assert [(b.measure, b.minutes, b.missed_by) for b in report.breaches] == [("response", 80, 20), ("resolution", 150, 30)]
+    assert [(b.measure, b.minutes, b.missed_by) for b in report.breaches] == [
+        ("response", 80, 20),
+        ("resolution", 150, 30),
+    ]
 
 
 def test_support_hours_follow_local_time_across_dst() -> None:
     # Friday 23 Oct 2026 is summer time (08:00 Berlin = 06:00Z); Monday 26 Oct winter time (08:00 = 07:00Z).
     friday = counted_seconds(datetime(2026, 10, 23, 5, 0, tzinfo=UTC), datetime(2026, 10, 23, 7, 0, tzinfo=UTC), OFFICE)
-    monday = counted_seconds(datetime(2026, 10, 26, 5, 0, tzinfo=UTC), datetime(2026, 10, 26, 7, 30, tzinfo=UTC), OFFICE)
-    weekend = counted_seconds(datetime(2026, 10, 24, 0, 0, tzinfo=UTC), datetime(2026, 10, 26, 0, 0, tzinfo=UTC), OFFICE)
+    monday = counted_seconds(
+        datetime(2026, 10, 26, 5, 0, tzinfo=UTC), datetime(2026, 10, 26, 7, 30, tzinfo=UTC), OFFICE
+    )
+    weekend = counted_seconds(
+        datetime(2026, 10, 24, 0, 0, tzinfo=UTC), datetime(2026, 10, 26, 0, 0, tzinfo=UTC), OFFICE
+    )
     assert (friday, monday, weekend) == (3600, 1800, 0)
 
 
@@ -130,10 +152,12 @@ def test_merge_joins_overlapping_and_touching_intervals() -> None:
 def test_cli_report_json_and_csv(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    root = make_repo({
-        "catalog/all.yaml": "\n---\n".join([team(), SLA_24X7, service("shop", tier=2)]),
-        "catalog/incidents/nov.yaml": incident("a", "2026-11-04T10:00:00Z", "2026-11-04T11:00:00Z"),
-    })
+    root = make_repo(
+        {
+            "catalog/all.yaml": "\n---\n".join([team(), SLA_24X7, service("shop", tier=2)]),
+            "catalog/incidents/nov.yaml": incident("a", "2026-11-04T10:00:00Z", "2026-11-04T11:00:00Z"),
+        }
+    )
     result = run_cli("-C", str(root), "sla", "report", "--period", "2026-11", "--format", "json")
     assert result.exit_code == 0, result.stderr
     (shop,) = json.loads(result.stdout)["services"]

@@ -20,19 +20,32 @@ def _closed(name: str, status: str, target: str = "[service:shop]", day: int = 1
 
 
 def _catalog(*docs: str):  # type: ignore[no-untyped-def]
-    loaded = load_text(team(), team("dba", "[dora]"), GOLD_SLA, ci("db").replace("team:ops", "team:dba"),
-                       service("shop", tier=2, depends="[ci:db]"), service("wiki", tier=4), *docs)
+    loaded = load_text(
+        team(),
+        team("dba", "[dora]"),
+        GOLD_SLA,
+        ci("db").replace("team:ops", "team:dba"),
+        service("shop", tier=2, depends="[ci:db]"),
+        service("wiki", tier=4),
+        *docs,
+    )
     assert [f for f in loaded.findings if f.severity.name == "ERROR"] == []
     return loaded.catalog
 
 
 def test_failure_rate_counts_failures_rollbacks_and_changes_that_caused_incidents() -> None:
-    caused = incident("inc-1", "2026-11-12T10:00:00Z", "2026-11-12T10:30:00Z").replace("status: resolved", "status: resolved\n  causedBy: change:c3")
+    caused = incident("inc-1", "2026-11-12T10:00:00Z", "2026-11-12T10:30:00Z").replace(
+        "status: resolved", "status: resolved\n  causedBy: change:c3"
+    )
     other = incident("inc-2", "2026-11-20T10:00:00Z", "2026-11-20T11:30:00Z", svc="wiki")
     catalog = _catalog(
-        _closed("c1", "failed"), _closed("c2", "rolled-back", "[ci:db]"), _closed("c3", "completed", day=11),
-        _closed("c4", "completed", "[service:wiki]"), _closed("c5", "completed", day=2).replace("2026-11-02", "2026-10-02"),
-        caused, other,
+        _closed("c1", "failed"),
+        _closed("c2", "rolled-back", "[ci:db]"),
+        _closed("c3", "completed", day=11),
+        _closed("c4", "completed", "[service:wiki]"),
+        _closed("c5", "completed", day=2).replace("2026-11-02", "2026-10-02"),
+        caused,
+        other,
     )
     first = {"c1": datetime(2026, 11, 8, 23, tzinfo=UTC), "c4": datetime(2026, 11, 10, 11, tzinfo=UTC)}
     rows = {m.scope: m for m in compute_metrics(catalog, *PERIOD, first)}
@@ -51,7 +64,9 @@ def test_failure_rate_counts_failures_rollbacks_and_changes_that_caused_incident
 
 def test_problem_suggestions_group_similar_incidents_without_a_problem() -> None:
     def titled(name: str, title: str, day: int, svc: str = "shop") -> str:
-        return incident(name, f"2026-11-{day:02d}T10:00:00Z", f"2026-11-{day:02d}T11:00:00Z", svc=svc).replace(f"title: Incident {name}", f"title: {title}")
+        return incident(name, f"2026-11-{day:02d}T10:00:00Z", f"2026-11-{day:02d}T11:00:00Z", svc=svc).replace(
+            f"title: Incident {name}", f"title: {title}"
+        )
 
     catalog = _catalog(
         titled("i1", "Checkout timeouts from database connection pool exhaustion", 3),
