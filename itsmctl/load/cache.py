@@ -17,7 +17,6 @@ import os
 import pickle
 import tempfile
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from itsmctl import __version__
@@ -27,10 +26,12 @@ _FORMAT = b"itsmctl-file-cache-1"
 
 @cache
 def _code_fingerprint() -> bytes:
-    """The release plus the record schemas: results change when either does."""
+    """The code and schemas that compute results: any edit to itsmctl itself invalidates the cache."""
     digest = hashlib.sha256(_FORMAT + __version__.encode())
-    for entry in sorted(resources.files("itsmctl.load").joinpath("schemas").iterdir(), key=lambda e: e.name):
-        digest.update(entry.name.encode() + entry.read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
     return digest.digest()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from itsmctl.model.refs import PREFIX_OF_KIND
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class SourceFile:
     """A file's repo-relative POSIX path and text; kept so findings can be located later."""
 
@@ -16,6 +16,8 @@ class SourceFile:
     text: str
     # Markdown front matter keeps metadata and spec fields at the top level.
     front_matter: bool = False
+    # Documents parsed again on demand (see Record.body), shared by the file's records.
+    reparsed: dict[int, dict[str, Any]] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The text is not pickled: whoever unpickles has the file's bytes (see pipeline.reattach).
@@ -32,7 +34,7 @@ class Record:
     record keeps, is parsed again. Checks after loading use the typed view.
     """
 
-    __slots__ = ("kind", "name", "_body", "source", "doc_index", "line", "schema_valid", "labels", "typed", "references")
+    __slots__ = ("kind", "name", "_body", "source", "doc_index", "line", "schema_valid", "labels", "typed", "references", "title")
 
     def __init__(
         self,
@@ -59,6 +61,10 @@ class Record:
         self.typed = typed
         # Every kind:name reference the record makes (model.references), computed once.
         self.references = references
+        metadata = body.get("metadata") if isinstance(body, dict) else None
+        title = metadata.get("title") if isinstance(metadata, dict) else None
+        # Kept apart from the body: reports show titles without parsing the file again.
+        self.title: str = title if isinstance(title, str) and title else name
 
     def __repr__(self) -> str:
         return f"Record({self.kind}:{self.name} at {self.source.path}:{self.line})"
@@ -79,10 +85,10 @@ class Record:
         # so it goes in the state, after the record exists.
         body = self._body if self.source.front_matter else None
         arguments = (self.kind, self.name, body, self.source, self.doc_index, self.line, self.schema_valid, self.labels)
-        return (Record, arguments, (self.typed, self.references))
+        return (Record, arguments, (self.typed, self.references, self.title))
 
-    def __setstate__(self, state: tuple[Any, Any]) -> None:
-        self.typed, self.references = state
+    def __setstate__(self, state: tuple[Any, Any, str]) -> None:
+        self.typed, self.references, self.title = state
 
     @property
     def ref(self) -> str:
@@ -102,18 +108,13 @@ class Record:
         value = self.body.get("spec")
         return value if isinstance(value, dict) else {}
 
-    @property
-    def title(self) -> str:
-        title = self.metadata.get("title")
-        return title if isinstance(title, str) and title else self.name
-
 
 def reparse_body(record: Record) -> dict[str, Any]:
-    """The record's document, parsed again from its file's text."""
-    from itsmctl.load.safe_yaml import load_documents
+    """The record's document, parsed again from its file's text (once per file)."""
+    source = record.source
+    if source.reparsed is None:
+        from itsmctl.load.safe_yaml import load_documents
 
-    documents, _ = load_documents(record.source.text)
-    for document in documents:
-        if document.index == record.doc_index and isinstance(document.data, dict):
-            return document.data
-    return {}
+        documents, _ = load_documents(source.text)
+        source.reparsed = {d.index: d.data for d in documents if isinstance(d.data, dict)}
+    return source.reparsed.get(record.doc_index, {})
