@@ -10,6 +10,7 @@ subprocesses (median of --runs). Target (issue 4): plan <= 2x validate.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -51,7 +52,8 @@ def build(out: Path, records: int) -> None:
 
 def seconds(argv: list[str]) -> float:
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    # Both cold: no per-file result cache.
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, env={**os.environ, "ITSMCTL_NO_CACHE": "1"})
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"{argv} failed:\n{done.stderr}")
