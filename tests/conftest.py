@@ -110,3 +110,11 @@ def change(
         "  testPlan: Run the smoke test suite and watch the error rate for fifteen minutes.\n"
         f"{extra}"
     )
+
+
+def approval_policy(require: str = "[{team: team:cab, count: 2}]") -> str:
+    """A Policy whose only content is one approval requirement for every change."""
+    return (
+        "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec:\n"
+        f"  approvals:\n    - id: cab\n      require: {require}\n"
+    )

@@ -79,7 +79,9 @@ def problems() -> None:
 
 
 @problems.command("suggest")
-@click.option("--min-size", type=click.IntRange(min=2), default=2, show_default=True, help="Smallest group worth a problem.")
+@click.option(
+    "--min-size", type=click.IntRange(min=2), default=2, show_default=True, help="Smallest group worth a problem."
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def suggest(min_size: int, output_format: str) -> int:
     """Groups of similar incidents on one service or CI that have no problem record yet."""

@@ -48,9 +48,13 @@ def sla() -> None:
 @click.option("--from", "start", metavar="DATE", help="Start of the period (with --to).")
 @click.option("--to", "end", metavar="DATE", help="End of the period (exclusive).")
 @click.option("--service", help="Only this service.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
+)
 @output_option
-def report(period: str | None, start: str | None, end: str | None, service: str | None, output_format: str, output: Path | None) -> int:
+def report(
+    period: str | None, start: str | None, end: str | None, service: str | None, output_format: str, output: Path | None
+) -> int:
     """Availability, error budget, response and resolution per service against its SLA."""
     begin, finish = period_bounds(period, start, end)
     loaded = load_for_command()

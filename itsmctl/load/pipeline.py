@@ -64,7 +64,9 @@ _worker_cache = FileCache(None)
 _worker_fingerprint = b""
 
 
-def _init_worker(policy_sources: list[Source], max_bytes: int, cache_directory: Path | None, fingerprint: bytes) -> None:
+def _init_worker(
+    policy_sources: list[Source], max_bytes: int, cache_directory: Path | None, fingerprint: bytes
+) -> None:
     import gc
 
     gc.disable()  # see gcpause: the worker only builds acyclic data
@@ -95,7 +97,12 @@ def stable_chunks(sources: Sequence[Source], size: int = _CHUNK_FILES) -> list[l
     by_folder: dict[str, list[Source]] = {}
     for source in sorted(sources):
         by_folder.setdefault(source[0].rsplit("/", 1)[0], []).append(source)
-    return [files[i : i + size] for folder in sorted(by_folder) for files in [by_folder[folder]] for i in range(0, len(files), size)]
+    return [
+        files[i : i + size]
+        for folder in sorted(by_folder)
+        for files in [by_folder[folder]]
+        for i in range(0, len(files), size)
+    ]
 
 
 def _first_policies(policies: list[Policy]) -> list[Policy]:
@@ -137,7 +144,9 @@ def _cached(cache: FileCache, key: str, size: int) -> list[tuple[list[Record], l
     return result if isinstance(result, list) and len(result) == size else None  # type: ignore[return-value]
 
 
-def process_all(sources: Sequence[Source], max_bytes: int, jobs: int | None = None, use_cache: bool = True) -> Processed:
+def process_all(
+    sources: Sequence[Source], max_bytes: int, jobs: int | None = None, use_cache: bool = True
+) -> Processed:
     processed = Processed(files=[path for path, _ in sources])
     # Policies first: every other file is checked against them as it is read.
     # A file that defines a Policy says so in its text; anything else is caught below.

@@ -132,7 +132,9 @@ def load_markdown(path: str, text: str) -> tuple[list[Record], list[Finding]]:
     """A knowledge article: YAML front matter between '---' lines, then Markdown."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        return [], [_error("yaml-syntax", path, "a knowledge article starts with YAML front matter between '---' lines", 1)]
+        return [], [
+            _error("yaml-syntax", path, "a knowledge article starts with YAML front matter between '---' lines", 1)
+        ]
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
     except StopIteration:
@@ -157,7 +159,14 @@ def load_markdown(path: str, text: str) -> tuple[list[Record], list[Finding]]:
         "metadata": metadata,
         "spec": {**matter, "body": "\n".join(lines[end + 1 :]).strip() + "\n"},
     }
-    record = Record("KnowledgeArticle", name if isinstance(name, str) else "", body, SourceFile(path, front, front_matter=True), 0, 2)
+    record = Record(
+        "KnowledgeArticle",
+        name if isinstance(name, str) else "",
+        body,
+        SourceFile(path, front, front_matter=True),
+        0,
+        2,
+    )
     labels = metadata.get("labels")
     if isinstance(labels, dict):
         record.labels = labels
@@ -223,7 +232,10 @@ def index_catalog(records: Iterable[Record]) -> Catalog:
 
 
 def load_sources(
-    sources: Iterable[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX_FILE_BYTES, jobs: int | None = None, use_cache: bool = True
+    sources: Iterable[tuple[str, bytes]],
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    jobs: int | None = None,
+    use_cache: bool = True,
 ) -> LoadResult:
     """Load (path, bytes) pairs, from the working tree or from git objects alike.
 

@@ -627,8 +627,13 @@ def build_incident(record: Record) -> Incident:
 def build_problem(record: Record) -> Problem:
     spec = record.spec
     return Problem(
-        record, spec["title"], spec["status"], spec["owner"], tuple(spec.get("services") or ()),
-        tuple(spec.get("incidents") or ()), spec.get("fix"),
+        record,
+        spec["title"],
+        spec["status"],
+        spec["owner"],
+        tuple(spec.get("services") or ()),
+        tuple(spec.get("incidents") or ()),
+        spec.get("fix"),
     )
 
 
@@ -655,7 +660,12 @@ def build_knowledge_article(record: Record) -> KnowledgeArticle:
     except ValueError:
         raise FieldError(("spec", "reviewDate"), f"{spec['reviewDate']!r} is not a valid date") from None
     return KnowledgeArticle(
-        record, tuple(spec.get("services") or ()), tuple(spec.get("tags") or ()), spec["owner"], review, spec.get("body", "")
+        record,
+        tuple(spec.get("services") or ()),
+        tuple(spec.get("tags") or ()),
+        spec["owner"],
+        review,
+        spec.get("body", ""),
     )
 
 
@@ -676,7 +686,26 @@ BUILDERS = {
 
 
 pickle_by_constructor(
-    MaintenanceWindow, Team, Service, Redundancy, ConfigurationItem, SupportHours, SLA, Target, Window, Change,
-    PolicyRule, ApprovalRule, ApprovalRequirement, Policy, FreezeScope, Freeze, StandardChange, Interval,
-    Incident, Problem, RequestType, KnowledgeArticle,
+    MaintenanceWindow,
+    Team,
+    Service,
+    Redundancy,
+    ConfigurationItem,
+    SupportHours,
+    SLA,
+    Target,
+    Window,
+    Change,
+    PolicyRule,
+    ApprovalRule,
+    ApprovalRequirement,
+    Policy,
+    FreezeScope,
+    Freeze,
+    StandardChange,
+    Interval,
+    Incident,
+    Problem,
+    RequestType,
+    KnowledgeArticle,
 )

@@ -34,7 +34,19 @@ class Record:
     record keeps, is parsed again. Checks after loading use the typed view.
     """
 
-    __slots__ = ("kind", "name", "_body", "source", "doc_index", "line", "schema_valid", "labels", "typed", "references", "title")
+    __slots__ = (
+        "kind",
+        "name",
+        "_body",
+        "source",
+        "doc_index",
+        "line",
+        "schema_valid",
+        "labels",
+        "typed",
+        "references",
+        "title",
+    )
 
     def __init__(
         self,

@@ -92,7 +92,9 @@ def iter_references(record: Record) -> Iterator[Reference]:
                     yield Reference(path, rule["team"], ("team",), "team")
 
 
-def reference_problems(records: list[Record], known: dict[str, Any]) -> tuple[list[tuple[Record, Reference]], list[tuple[Record, Reference]]]:
+def reference_problems(
+    records: list[Record], known: dict[str, Any]
+) -> tuple[list[tuple[Record, Reference]], list[tuple[Record, Reference]]]:
     """(dangling, wrong kind): references to no record, and to a kind the field does not accept. One pass."""
     from itsmctl.model.refs import KIND_OF_PREFIX
 

@@ -14,21 +14,13 @@ from itsmctl import __version__
 from itsmctl.audit.model import AuditReport, ChangeTrail
 from itsmctl.findings import Finding, count_by_severity
 from itsmctl.report.escape import terminal
+from itsmctl.report.json_format import finding_to_dict
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    return {
-        "rule": f.rule,
-        "severity": str(f.severity),
-        "message": f.message,
-        "hint": f.hint,
-        "path": f.location.path,
-        "line": f.location.line,
-        "commit": f.details.get("commit"),
-        "change": f.details.get("change"),
-    }
+    return {**finding_to_dict(f, details=False), "commit": f.details.get("commit"), "change": f.details.get("change")}
 
 
 def _trail(t: ChangeTrail) -> dict[str, Any]:

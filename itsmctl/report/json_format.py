@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from itsmctl.findings import Finding
 from itsmctl.report.model import Report
 
 SCHEMA_VERSION = 1
+
+
+def finding_to_dict(finding: Finding, details: bool = True) -> dict[str, Any]:
+    """A finding as every JSON output shows it (validate, plan, audit)."""
+    document: dict[str, Any] = {
+        "rule": finding.rule,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "hint": finding.hint,
+        "path": finding.location.path,
+        "line": finding.location.line,
+        "column": finding.location.column,
+    }
+    if details and finding.details:
+        document["details"] = finding.details
+    return document
 
 
 def render(report: Report) -> str:
@@ -14,19 +32,7 @@ def render(report: Report) -> str:
         "version": SCHEMA_VERSION,
         "tool": {"name": "itsmctl", "version": report.tool_version},
         "command": report.command,
-        "findings": [
-            {
-                "rule": f.rule,
-                "severity": str(f.severity),
-                "message": f.message,
-                "hint": f.hint,
-                "path": f.location.path,
-                "line": f.location.line,
-                "column": f.location.column,
-                **({"details": f.details} if f.details else {}),
-            }
-            for f in report.findings
-        ],
+        "findings": [finding_to_dict(f) for f in report.findings],
         "summary": {
             "files": len(report.files),
             "records": report.records,

@@ -7,28 +7,17 @@ from typing import Any
 
 import click
 
-from itsmctl.findings import Finding, count_by_severity
+from itsmctl.findings import count_by_severity
 from itsmctl.flow.approvals import NeedResult
 from itsmctl.flow.plan import ChangePlan, Plan
 from itsmctl.report.escape import markdown as md
 from itsmctl.report.escape import markdown_code as code
 from itsmctl.report.escape import terminal
+from itsmctl.report.json_format import finding_to_dict
 from itsmctl.report.risk import assessment_to_dict
 
 COMMENT_MARKER = "<!-- itsmctl:plan -->"
 _LEVEL_BADGE = {"low": "🟢 low", "medium": "🟡 medium", "high": "🟠 high", "critical": "🔴 critical"}
-
-
-def _finding_dict(f: Finding) -> dict[str, Any]:
-    return {
-        "rule": f.rule,
-        "severity": str(f.severity),
-        "message": f.message,
-        "hint": f.hint,
-        "path": f.location.path,
-        "line": f.location.line,
-        "column": f.location.column,
-    }
 
 
 def _needs_dict(item: ChangePlan, results: list[NeedResult] | None) -> dict[str, Any]:
@@ -85,7 +74,7 @@ def render_json(plan: Plan, approvals: dict[str, list[NeedResult]] | None = None
             for r in plan.records
         ],
         "changes": changes,
-        "findings": [_finding_dict(f) for f in plan.findings],
+        "findings": [finding_to_dict(f, details=False) for f in plan.findings],
         "summary": {**count_by_severity(plan.findings), "records": len(plan.records), "changes": len(plan.changes)},
     }
     return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"

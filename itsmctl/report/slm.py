@@ -54,16 +54,34 @@ def _service(r: ServiceCompliance) -> dict[str, Any]:
 
 
 def render_json(reports: list[ServiceCompliance], start: datetime, end: datetime) -> str:
-    payload = {"version": 1, "from": start.isoformat(), "to": end.isoformat(), "services": [_service(r) for r in reports]}
+    payload = {
+        "version": 1,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "services": [_service(r) for r in reports],
+    }
     return json.dumps(payload, indent=2) + "\n"
 
 
 def render_csv(reports: list[ServiceCompliance], start: datetime, end: datetime) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["service", "sla", "target", "availability", "met", "outage_minutes", "budget_left_minutes", "breaches"])
+    writer.writerow(
+        ["service", "sla", "target", "availability", "met", "outage_minutes", "budget_left_minutes", "breaches"]
+    )
     for r in reports:
-        writer.writerow([r.service, r.sla, r.target, f"{r.availability:.4f}", r.met, r.outage_minutes, round(r.budget_left_minutes, 2), len(r.breaches)])
+        writer.writerow(
+            [
+                r.service,
+                r.sla,
+                r.target,
+                f"{r.availability:.4f}",
+                r.met,
+                r.outage_minutes,
+                round(r.budget_left_minutes, 2),
+                len(r.breaches),
+            ]
+        )
     return out.getvalue()
 
 
@@ -78,5 +96,7 @@ def render_text(reports: list[ServiceCompliance], start: datetime, end: datetime
         )
         for b in r.breaches:
             state = " (still open)" if b.still_open else ""
-            lines.append(f"    {b.incident} {b.priority} {b.measure}: {b.minutes:g}m against {b.target_minutes:g}m, missed by {b.missed_by:g}m{state}")
+            lines.append(
+                f"    {b.incident} {b.priority} {b.measure}: {b.minutes:g}m against {b.target_minutes:g}m, missed by {b.missed_by:g}m{state}"
+            )
     return "\n".join(terminal(line) for line in lines) + "\n"

@@ -67,7 +67,14 @@ def history_from_changes(changes: Iterable[Change], incidents: Iterable[Incident
         cause = by_name.get((incident.caused_by or "").removeprefix("change:"))
         if cause is not None:
             history.add(
-                PastOutcome(cause.name, cause.target_refs, "incident", incident.opened, incident=incident.name, priority=incident.priority)
+                PastOutcome(
+                    cause.name,
+                    cause.target_refs,
+                    "incident",
+                    incident.opened,
+                    incident=incident.name,
+                    priority=incident.priority,
+                )
             )
     return history
 

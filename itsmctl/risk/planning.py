@@ -40,7 +40,11 @@ class Planning:
         overrides = [(p.name, p.risk_weights) for p in catalog.policies.values() if p.risk_weights]
         self.weights: Weights
         self.weights, self.weight_problems = merge_weights(overrides)
-        self.history = history if history is not None else history_from_changes(catalog.changes.values(), catalog.incidents.values())
+        self.history = (
+            history
+            if history is not None
+            else history_from_changes(catalog.changes.values(), catalog.incidents.values())
+        )
         self.freezes: list[Freeze] = sorted(catalog.freezes.values(), key=lambda f: (f.window.start, f.name))
         self._conflicts: dict[str, list[Conflict]] | None = None
 

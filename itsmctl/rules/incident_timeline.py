@@ -86,11 +86,24 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         if incident.status in ("resolved", "closed"):
             for field in ("acknowledged", "resolved"):
                 if getattr(incident, field) is None:
-                    yield ctx.finding(ID, SEVERITY, record, ("spec", "status"), f"{incident.status} incident has no {field} time", f"add spec.{field}")
+                    yield ctx.finding(
+                        ID,
+                        SEVERITY,
+                        record,
+                        ("spec", "status"),
+                        f"{incident.status} incident has no {field} time",
+                        f"add spec.{field}",
+                    )
         steps = [("opened", incident.opened), ("acknowledged", incident.acknowledged), ("resolved", incident.resolved)]
         present = [(name, moment) for name, moment in steps if moment is not None]
         for (before, first), (after, second) in zip(present, present[1:], strict=False):
             if second < first:
-                yield ctx.finding(ID, SEVERITY, record, ("spec", after), f"{after} ({second.isoformat()}) is before {before} ({first.isoformat()})")
+                yield ctx.finding(
+                    ID,
+                    SEVERITY,
+                    record,
+                    ("spec", after),
+                    f"{after} ({second.isoformat()}) is before {before} ({first.isoformat()})",
+                )
         if incident.impact_end is not None and incident.impact_end < incident.impact_start:
             yield ctx.finding(ID, SEVERITY, record, ("spec", "impact"), "the impact ends before it starts")

@@ -106,7 +106,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if now - incident.opened > timedelta(days=days):
             yield ctx.finding(
-                ID, SEVERITY, incident.record, ("metadata", "name"),
+                ID,
+                SEVERITY,
+                incident.record,
+                ("metadata", "name"),
                 f"P1 incident {incident.name} has had no problem record for more than {days} days",
                 "open a Problem for its root cause and link it with spec.problem",
             )

@@ -58,7 +58,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for article in ctx.catalog.knowledge.values():
         if article.review_date < today:
             yield ctx.finding(
-                ID, SEVERITY, article.record, ("spec", "reviewDate"),
+                ID,
+                SEVERITY,
+                article.record,
+                ("spec", "reviewDate"),
                 f"{article.record.title!r} was due for review on {article.review_date.isoformat()}",
                 f"{article.owner}: review it and move reviewDate on",
             )

@@ -114,7 +114,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for change in ctx.catalog.changes.values():
         if change.type != "standard" or change.status in ("cancelled",):
             continue
-        _, problems = template_problems(change, ctx.catalog, lambda change=change: assess(change, planning_of(ctx)).level)
+        _, problems = template_problems(
+            change, ctx.catalog, lambda change=change: assess(change, planning_of(ctx)).level
+        )
         for problem in problems:
             path: tuple[str | int, ...] = ("spec", "template")
             if " is not among the targets " in problem:

@@ -52,7 +52,9 @@ def _kinds(prefixes: tuple[str, ...]) -> str:
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
-    _, wrong_kind = ctx.cached("reference-problems", lambda: reference_problems(ctx.catalog.records, ctx.catalog.by_ref))
+    _, wrong_kind = ctx.cached(
+        "reference-problems", lambda: reference_problems(ctx.catalog.records, ctx.catalog.by_ref)
+    )
     for record, reference in wrong_kind:
         yield ctx.finding(
             ID,

@@ -81,13 +81,13 @@ def _affects(incident: Incident, service_ref: str) -> bool:
     return service_ref in incident.services
 
 
-def compliance(service: Service, sla: SLA, incidents: list[Incident], start: datetime, end: datetime) -> ServiceCompliance:
+def compliance(
+    service: Service, sla: SLA, incidents: list[Incident], start: datetime, end: datetime
+) -> ServiceCompliance:
     ref = f"service:{service.name}"
     mine = [i for i in incidents if _affects(i, ref)]
     hours = sla.support_hours
-    outages = [
-        clip((i.impact_start, i.impact_end or end), start, end) for i in mine if i.impact_kind == "outage"
-    ]
+    outages = [clip((i.impact_start, i.impact_end or end), start, end) for i in mine if i.impact_kind == "outage"]
     report = ServiceCompliance(
         service=service.name,
         sla=sla.name,
@@ -100,7 +100,9 @@ def compliance(service: Service, sla: SLA, incidents: list[Incident], start: dat
             continue
         response_target = sla.response.get(incident.priority)
         resolution_target = sla.resolution.get(incident.priority)
-        response = _minutes(counted_seconds(incident.opened, incident.acknowledged, hours)) if incident.acknowledged else None
+        response = (
+            _minutes(counted_seconds(incident.opened, incident.acknowledged, hours)) if incident.acknowledged else None
+        )
         finished = incident.resolved or end
         resolution = _minutes(counted_seconds(incident.opened, finished, hours))
         times = IncidentTimes(
@@ -114,10 +116,19 @@ def compliance(service: Service, sla: SLA, incidents: list[Incident], start: dat
         )
         report.incidents.append(times)
         if response is not None and times.response_target is not None and response > times.response_target:
-            report.breaches.append(Breach(incident.name, incident.priority, "response", response, times.response_target))
+            report.breaches.append(
+                Breach(incident.name, incident.priority, "response", response, times.response_target)
+            )
         if times.resolution_target is not None and resolution > times.resolution_target:
             report.breaches.append(
-                Breach(incident.name, incident.priority, "resolution", resolution, times.resolution_target, incident.resolved is None)
+                Breach(
+                    incident.name,
+                    incident.priority,
+                    "resolution",
+                    resolution,
+                    times.resolution_target,
+                    incident.resolved is None,
+                )
             )
     return report
 

@@ -108,5 +108,5 @@ def first_commits_from_trails(trails: Iterable[object]) -> dict[str, datetime]:
     for trail in trails:
         transitions = getattr(trail, "transitions", [])
         if transitions:
-            found[getattr(trail, "name")] = transitions[0].date
+            found[trail.name] = transitions[0].date
     return found

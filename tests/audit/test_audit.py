@@ -12,17 +12,10 @@ import pytest
 from itsmctl.audit.evidence import ChangeEvidence, Evidence, RecordedApproval
 from itsmctl.audit.walk import run_audit
 from itsmctl.vcs.notes import write_note
-from tests.conftest import GOLD_SLA, change, ci, service, team
+from tests.conftest import GOLD_SLA, approval_policy, change, ci, service, team
 from tests.gitrepo import GitRepo
 
-POLICY = """apiVersion: itsm/v1
-kind: Policy
-metadata: {name: change-management}
-spec:
-  approvals:
-    - id: cab
-      require: [{team: team:cab, count: 2}]
-"""
+POLICY = approval_policy()
 WINDOW = ("2026-10-06T22:00:00+02:00", "2026-10-06T23:00:00+02:00")
 ALICE = "Alice <alice@acme.example>"
 APPROVERS = "Approved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n"

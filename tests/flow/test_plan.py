@@ -8,17 +8,10 @@ from pathlib import Path
 import pytest
 
 from itsmctl.flow.plan import build_plan
-from tests.conftest import GOLD_SLA, change, ci, service, team
+from tests.conftest import GOLD_SLA, approval_policy, change, ci, service, team
 from tests.gitrepo import GitRepo
 
-POLICY = """apiVersion: itsm/v1
-kind: Policy
-metadata: {name: change-management}
-spec:
-  approvals:
-    - id: cab
-      require: [{team: team:cab, count: 2}, {owners: true}]
-"""
+POLICY = approval_policy("[{team: team:cab, count: 2}, {owners: true}]")
 CAB = team("cab", "[carol, dave, erin]")
 WINDOW = ("2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00")
 

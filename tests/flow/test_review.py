@@ -9,18 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GOLD_SLA, change, ci, service, team
+from tests.conftest import GOLD_SLA, approval_policy, change, ci, service, team
 from tests.github_emulator import TOKEN, GitHubEmulator
 from tests.gitrepo import GitRepo
 
-POLICY = """apiVersion: itsm/v1
-kind: Policy
-metadata: {name: change-management}
-spec:
-  approvals:
-    - id: cab
-      require: [{team: team:cab, count: 2}, {owners: true}]
-"""
+POLICY = approval_policy("[{team: team:cab, count: 2}, {owners: true}]")
 CAB = "apiVersion: itsm/v1\nkind: Team\nmetadata: {name: cab}\nspec: {members: [carol, dave, erin], githubTeam: acme/cab}\n"
 WINDOW = ("2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00")
 

@@ -9,17 +9,10 @@ import pytest
 from itsmctl.flow.plan import build_plan
 from itsmctl.flow.trailers import check_trailer_approvals
 from itsmctl.vcs.trailers import parse_person, parse_trailers
-from tests.conftest import GOLD_SLA, change, ci, service, team
+from tests.conftest import GOLD_SLA, approval_policy, change, ci, service, team
 from tests.gitrepo import GitRepo
 
-POLICY = """apiVersion: itsm/v1
-kind: Policy
-metadata: {name: change-management}
-spec:
-  approvals:
-    - id: cab
-      require: [{team: team:cab, count: 2}]
-"""
+POLICY = approval_policy()
 CAB = team("cab", "[carol@acme.example, dave@acme.example, erin@acme.example]")
 WINDOW = ("2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00")
 
