@@ -36,6 +36,11 @@ def load_tree(root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, use_cache: bo
     if not root.is_dir():
         raise ItsmError(f"{root}: not a directory; give the repository root")
     found = discover(root)
+    if not found.files and not found.escaping_links:
+        raise ItsmError(
+            f"{root}: no record files found (YAML under catalog/, changes/ and policies/, or anywhere below when "
+            "none of those exists); is this the repository root?"
+        )
     oversize: list[Finding] = []
     result = load_sources(_read_files(found.files, root, max_bytes, oversize), max_bytes, use_cache=use_cache)
     result.findings.extend(oversize)

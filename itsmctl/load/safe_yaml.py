@@ -317,7 +317,15 @@ def _depth_problem(text: str) -> YamlProblem | None:
     return None
 
 
-def _syntax_problem(error: yaml.YAMLError) -> YamlProblem:
+def _syntax_problem(error: yaml.YAMLError, text: str) -> YamlProblem:
+    if isinstance(error, yaml.reader.ReaderError):
+        # The reader knows the position in the stream, not the line.
+        before = text[: error.position]
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        return YamlProblem(
+            "yaml-syntax", f"character #x{error.character:04x} is not allowed: {error.reason}", line, column
+        )
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         parts = [p for p in (error.context, error.problem) if p]
@@ -355,7 +363,7 @@ def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlProblem]]:
                 documents.append(YamlDocument(data, index, _line(node)))
             index += 1
     except yaml.YAMLError as error:
-        problems.append(_syntax_problem(error))
+        problems.append(_syntax_problem(error, text))
     finally:
         loader.dispose()
     return documents, problems

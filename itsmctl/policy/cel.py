@@ -69,8 +69,48 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "evaluation failed"
 
 
+_MACRO = re.compile(r"\.\s*(all|exists|exists_one|map|filter)\s*\(")
+MAX_COMPREHENSIONS = 8
+
+
+def check_bounded(source: str) -> None:
+    """Refuse comprehensions inside comprehensions.
+
+    CEL always terminates, but nested macros cost the product of the list
+    sizes: three levels over a thousand-item list is a billion steps, and an
+    evaluation cannot be interrupted. One level is linear in the data.
+    """
+    code = _STRING.sub("''", source)
+    open_macros: list[int] = []  # paren depth at which each open macro's arguments end
+    depth = 0
+    count = 0
+    index = 0
+    while index < len(code):
+        match = _MACRO.match(code, index) if code[index] == "." else None
+        if match:
+            count += 1
+            if open_macros:
+                raise CelError(
+                    f"a comprehension ({match.group(1)}) inside another is not allowed: it can run for ever on large lists"
+                )
+            depth += 1
+            open_macros.append(depth)
+            index = match.end()
+            continue
+        if code[index] == "(":
+            depth += 1
+        elif code[index] == ")":
+            if open_macros and open_macros[-1] == depth:
+                open_macros.pop()
+            depth -= 1
+        index += 1
+    if count > MAX_COMPREHENSIONS:
+        raise CelError(f"more than {MAX_COMPREHENSIONS} comprehensions in one expression")
+
+
 @lru_cache(maxsize=4096)
 def compile_expression(source: str) -> Expression:
+    check_bounded(source)
     try:
         return Expression(source, cel.compile(source))
     except (ValueError, RuntimeError, TypeError) as error:
