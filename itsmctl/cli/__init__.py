@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "sla": "itsmctl.cli.sla:sla",
     "metrics": "itsmctl.cli.metrics:metrics",
     "problems": "itsmctl.cli.metrics:problems",
+    "catalog": "itsmctl.cli.catalog:catalog",
+    "export": "itsmctl.cli.export:export",
 }
 
 

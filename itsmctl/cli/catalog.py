@@ -1,0 +1,35 @@
+"""``itsmctl catalog build``: the static service catalog site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from itsmctl.cli.common import load_for_command, planning_for
+
+
+@click.group()
+def catalog() -> None:
+    """The published service catalog."""
+
+
+@catalog.command("build")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder of the site (replaced atomically).")
+@click.option("--base-url", default="", help="Where the site is served, for absolute links in catalog.json.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core for large catalogs).")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def build(out: Path, base_url: str, jobs: int | None, quiet: bool) -> int:
+    """Render the catalog: services, teams, CIs, changes, the change calendar, catalog.json, schedule.ics, schemas/.
+
+    Works from file:// and GitHub Pages; every asset ships with the site.
+    """
+    from itsmctl.publish.build import build_site, check_output
+    from itsmctl.publish.site import collect
+
+    check_output(out.resolve())  # before any work: never start on someone else's folder
+    loaded = load_for_command()
+    site = collect(loaded.catalog, planning_for(loaded))
+    pages = build_site(site, out, base_url, jobs, quiet)
+    click.echo(f"itsmctl: wrote {pages:,} pages to {out}", err=True)
+    return 0
