@@ -312,12 +312,28 @@ def _depth_problem(text: str) -> YamlProblem | None:
                     )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-    except yaml.MarkedYAMLError:
+    except yaml.MarkedYAMLError as error:
+        if _is_libyaml_nesting_limit(error):
+            return _libyaml_depth_problem(error)
         return None  # the normal load reports syntax errors with context
     return None
 
 
+def _is_libyaml_nesting_limit(error: yaml.YAMLError) -> bool:
+    # libyaml newer than 0.2.5 (bundled in PyYAML 6.0.4 wheels) stops at 1,000
+    # levels while scanning ahead, before our event walk reaches MAX_DEPTH.
+    return isinstance(error, yaml.MarkedYAMLError) and "nesting depth" in (error.problem or "")
+
+
+def _libyaml_depth_problem(error: yaml.MarkedYAMLError) -> YamlProblem:
+    mark = error.problem_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 0)
+    return YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", line, column)
+
+
 def _syntax_problem(error: yaml.YAMLError, text: str) -> YamlProblem:
+    if _is_libyaml_nesting_limit(error):
+        return _libyaml_depth_problem(error)  # type: ignore[arg-type]
     if isinstance(error, yaml.reader.ReaderError):
         # The reader knows the position in the stream, not the line.
         before = text[: error.position]
