@@ -15,7 +15,12 @@ def catalog() -> None:
 
 
 @catalog.command("build")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder of the site (replaced atomically).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the site (replaced atomically).",
+)
 @click.option("--base-url", default="", help="Where the site is served, for absolute links in catalog.json.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core for large catalogs).")
 @click.option("--quiet", is_flag=True, help="No progress output.")

@@ -29,36 +29,71 @@ def _system_of(service: Any) -> str | None:
 def backstage_entities(catalog: Catalog) -> list[dict[str, Any]]:
     entities: list[dict[str, Any]] = []
     for name, team in sorted(catalog.teams.items()):
-        entities.append({
-            "apiVersion": "backstage.io/v1alpha1", "kind": "Group",
-            "metadata": {"name": _entity_name(name), "title": team.record.title},
-            "spec": {"type": "team", "children": [], "members": [m for m in team.members if "@" not in m]},
-        })
+        entities.append(
+            {
+                "apiVersion": "backstage.io/v1alpha1",
+                "kind": "Group",
+                "metadata": {"name": _entity_name(name), "title": team.record.title},
+                "spec": {"type": "team", "children": [], "members": [m for m in team.members if "@" not in m]},
+            }
+        )
     systems = sorted({s for service in catalog.services.values() if (s := _system_of(service))})
     for system in systems:
-        entities.append({"apiVersion": "backstage.io/v1alpha1", "kind": "System", "metadata": {"name": system}, "spec": {"owner": "group:default/cab" if "cab" in catalog.teams else "unknown"}})
+        entities.append(
+            {
+                "apiVersion": "backstage.io/v1alpha1",
+                "kind": "System",
+                "metadata": {"name": system},
+                "spec": {"owner": "group:default/cab" if "cab" in catalog.teams else "unknown"},
+            }
+        )
     for name, service in sorted(catalog.services.items()):
         spec: dict[str, Any] = {
             "type": "service",
             "lifecycle": _TIER_LIFECYCLE.get(service.lifecycle, "deprecated"),
             "owner": f"group:default/{_entity_name(service.owner.split(':', 1)[1])}",
-            "dependsOn": [f"{'component' if d.startswith('service:') else 'resource'}:default/{_entity_name(d.split(':', 1)[1])}" for d in service.depends_on],
+            "dependsOn": [
+                f"{'component' if d.startswith('service:') else 'resource'}:default/{_entity_name(d.split(':', 1)[1])}"
+                for d in service.depends_on
+            ],
         }
-        if (system := _system_of(service)):
+        if system := _system_of(service):
             spec["system"] = system
-        entities.append({
-            "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
-            "metadata": {"name": _entity_name(name), "title": service.record.title, "description": str(service.record.metadata.get("description", "")),
-                         "labels": {k: str(v) for k, v in service.record.labels.items()}, "annotations": {"itsm/tier": str(service.tier)}},
-            "spec": spec,
-        })
+        entities.append(
+            {
+                "apiVersion": "backstage.io/v1alpha1",
+                "kind": "Component",
+                "metadata": {
+                    "name": _entity_name(name),
+                    "title": service.record.title,
+                    "description": str(service.record.metadata.get("description", "")),
+                    "labels": {k: str(v) for k, v in service.record.labels.items()},
+                    "annotations": {"itsm/tier": str(service.tier)},
+                },
+                "spec": spec,
+            }
+        )
     for name, item in sorted(catalog.cis.items()):
-        entities.append({
-            "apiVersion": "backstage.io/v1alpha1", "kind": "Resource",
-            "metadata": {"name": _entity_name(name), "title": item.record.title, "annotations": {"itsm/environment": item.environment}},
-            "spec": {"type": item.type, "owner": f"group:default/{_entity_name(item.owner.split(':', 1)[1])}",
-                     "dependsOn": [f"resource:default/{_entity_name(d.split(':', 1)[1])}" for d in item.depends_on if d.startswith("ci:")]},
-        })
+        entities.append(
+            {
+                "apiVersion": "backstage.io/v1alpha1",
+                "kind": "Resource",
+                "metadata": {
+                    "name": _entity_name(name),
+                    "title": item.record.title,
+                    "annotations": {"itsm/environment": item.environment},
+                },
+                "spec": {
+                    "type": item.type,
+                    "owner": f"group:default/{_entity_name(item.owner.split(':', 1)[1])}",
+                    "dependsOn": [
+                        f"resource:default/{_entity_name(d.split(':', 1)[1])}"
+                        for d in item.depends_on
+                        if d.startswith("ci:")
+                    ],
+                },
+            }
+        )
     return entities
 
 

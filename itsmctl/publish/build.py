@@ -182,4 +182,3 @@ def _swap(staging: Path, out: Path) -> None:
 
 def iter_pages(out: Path) -> Iterator[Path]:
     yield from sorted(out.rglob("*.html"))
-

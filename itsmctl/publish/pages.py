@@ -49,7 +49,9 @@ def index_page(env: Environment, site: SiteData, out: Path) -> None:
 
 def teams_page(env: Environment, site: SiteData, out: Path) -> None:
     html = env.get_template("teams.html.j2").render(
-        root=_TOP, teams=sorted(site.catalog.teams.values(), key=lambda t: t.name), services_by_team=site.services_by_team
+        root=_TOP,
+        teams=sorted(site.catalog.teams.values(), key=lambda t: t.name),
+        services_by_team=site.services_by_team,
     )
     _write(out / "teams.html", html)
 

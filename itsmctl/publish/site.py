@@ -83,9 +83,7 @@ def changes_for(data: SiteData, refs: list[str]) -> tuple[list[Change], list[Cha
             seen[change.name] = change
     upcoming = [c for c in seen.values() if c.status not in CLOSED]
     recent_cutoff = data.now - timedelta(days=120)
-    recent = [
-        c for c in seen.values() if c.status in CLOSED and c.window is not None and c.window.end >= recent_cutoff
-    ]
+    recent = [c for c in seen.values() if c.status in CLOSED and c.window is not None and c.window.end >= recent_cutoff]
     return _sorted_changes(upcoming), list(reversed(_sorted_changes(recent)))
 
 
@@ -152,7 +150,9 @@ def calendar_weeks(data: SiteData) -> list[dict[str, Any]]:
 
     for change in schedule.changes:
         assert change.window is not None
-        week(change.window.start)["changes"].append({"change": change, "risk": data.risks[change.name], "issues": issues[change.name]})
+        week(change.window.start)["changes"].append(
+            {"change": change, "risk": data.risks[change.name], "issues": issues[change.name]}
+        )
     for freeze in schedule.freezes:
         first = max(freeze.window.start, data.now - timedelta(days=7))
         monday = datetime.combine((first - timedelta(days=first.weekday())).date(), datetime.min.time(), first.tzinfo)

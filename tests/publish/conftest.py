@@ -13,7 +13,7 @@ from itsmctl.publish.build import build_site
 from itsmctl.publish.site import collect
 from tests.conftest import REPO_ROOT
 
-HOSTILE_DESCRIPTION = "Pays <script>alert(1)</script> & <img src=x onerror=alert(2)> \\\" quotes"
+HOSTILE_DESCRIPTION = 'Pays <script>alert(1)</script> & <img src=x onerror=alert(2)> \\" quotes'
 
 
 def build_example(target: Path, tweak=None) -> Path:  # type: ignore[no-untyped-def]

@@ -10,7 +10,6 @@ import pytest
 import yaml
 from icalendar import Calendar
 
-from itsmctl.errors import ItsmError
 from itsmctl.publish import pages
 from itsmctl.publish.build import MARKER
 from tests.conftest import REPO_ROOT
@@ -18,12 +17,21 @@ from tests.publish.conftest import build_example
 
 
 def test_every_record_has_its_page(example_site: Path) -> None:
-    for folder, source in (("services", "catalog/services"), ("cis", "catalog/cis")):
+    for folder, _source in (("services", "catalog/services"), ("cis", "catalog/cis")):
         names = {p.stem for p in (example_site / folder).glob("*.html")}
         assert len(names) > 10, folder
     changes = {p.stem for p in (example_site / "changes").glob("*.html")}
     assert "chg-20261213-7fb3" in changes
-    for name in ("index.html", "teams.html", "calendar.html", "catalog.json", "schedule.ics", MARKER, "static/style.css", "static/search.js"):
+    for name in (
+        "index.html",
+        "teams.html",
+        "calendar.html",
+        "catalog.json",
+        "schedule.ics",
+        MARKER,
+        "static/style.css",
+        "static/search.js",
+    ):
         assert (example_site / name).is_file(), name
     assert (example_site / "schemas" / "record.schema.json").is_file()
 
@@ -50,7 +58,9 @@ def test_catalog_json_shape(example_site: Path) -> None:
     assert {"Service", "ConfigurationItem", "Change", "Team", "Incident"} <= kinds
     checkout = next(r for r in document["records"] if r["kind"] == "Service" and r["name"] == "checkout")
     assert checkout["record"]["spec"]["owner"] == "team:payments"
-    assert {"from": "service:checkout", "to": "service:payments-api", "relation": "dependsOn"} in document["graph"]["edges"]
+    assert {"from": "service:checkout", "to": "service:payments-api", "relation": "dependsOn"} in document["graph"][
+        "edges"
+    ]
     assert document["risk"]["chg-20261220-bf7f"]["level"] == "critical"
 
 
@@ -109,6 +119,11 @@ def test_backstage_export(tmp_path: Path, run_cli) -> None:  # type: ignore[no-u
     kinds = {e["kind"] for e in entities}
     assert kinds == {"Group", "System", "Component", "Resource"}
     checkout = next(e for e in entities if e["kind"] == "Component" and e["metadata"]["name"] == "checkout")
-    assert checkout["spec"]["owner"] == "group:default/payments" and "component:default/payments-api" in checkout["spec"]["dependsOn"]
+    assert (
+        checkout["spec"]["owner"] == "group:default/payments"
+        and "component:default/payments-api" in checkout["spec"]["dependsOn"]
+    )
     for entity in entities:
-        assert entity["apiVersion"] == "backstage.io/v1alpha1" and re.match(r"^[A-Za-z0-9_.-]+$", entity["metadata"]["name"])
+        assert entity["apiVersion"] == "backstage.io/v1alpha1" and re.match(
+            r"^[A-Za-z0-9_.-]+$", entity["metadata"]["name"]
+        )
