@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from dateutil.rrule import rrule, rrulestr
@@ -64,9 +64,9 @@ class _Occurrences:
         starts = self.years.get(year)
         if starts is None:
             zone = self.rule._dtstart.tzinfo  # noqa: SLF001 - the rule's own zone
-            starts = self.rule.between(
-                datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone), inc=True
-            )
+            first, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+            # Half-open: an occurrence at midnight on 1 January belongs to one year only.
+            starts = [start for start in self.rule.between(first, end, inc=True) if start < end]
             self.years[year] = starts
         return starts
 
@@ -79,6 +79,17 @@ class _Occurrences:
             position = bisect.bisect_right(starts, moment)
             found.extend(reversed(starts[max(0, position - (limit - len(found))) : position]))
             year -= 1
+        return found
+
+    def first_after(self, moment: datetime, limit: int = 3, horizon_years: int = 5) -> list[datetime]:
+        """Up to ``limit`` occurrences starting strictly after ``moment``, earliest first."""
+        found: list[datetime] = []
+        year = moment.year - 1  # the rule's zone may still be in the previous year
+        while len(found) < limit and year <= moment.year + horizon_years:
+            starts = self.year(year)
+            position = bisect.bisect_right(starts, moment)
+            found.extend(starts[position : position + limit - len(found)])
+            year += 1
         return found
 
 
@@ -107,14 +118,11 @@ class Occurrence:
 
 
 def next_occurrences(window: MaintenanceWindow, after: datetime, count: int = 3) -> list[Occurrence]:
-    """The next few occurrences, for people reading the catalog."""
-    rule = parse_rule(window)
-    result = []
-    moment = after
-    for _ in range(count):
-        begin = rule.after(moment, inc=False)
-        if begin is None:
-            break
-        result.append(Occurrence(begin, begin + window.duration))
-        moment = begin + timedelta(seconds=1)
-    return result
+    """The next few occurrences (within five years), for people reading the catalog.
+
+    Served from the per-year occurrence cache: rrule.after() walks from the
+    rule's first day, which costs thousands of steps for a daily window.
+    """
+    parse_rule(window)  # raises RuleError for a bad rule
+    occurrences = _occurrences(window.rrule, window.timezone.key, window.start or DEFAULT_START)
+    return [Occurrence(begin, begin + window.duration) for begin in occurrences.first_after(after, count)]

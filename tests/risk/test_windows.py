@@ -70,6 +70,38 @@ def test_next_occurrences_lists_upcoming_windows() -> None:
 
 
 @pytest.mark.parametrize(
+    "rule, start",
+    [
+        ("FREQ=DAILY;BYHOUR=1;BYMINUTE=0", None),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=1", "2026-01-05"),
+        ("FREQ=MONTHLY;BYMONTHDAY=31;BYHOUR=3", None),
+        ("FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;BYHOUR=0", None),
+        ("FREQ=WEEKLY;COUNT=3;BYDAY=FR;BYHOUR=20", "2026-12-01"),
+    ],
+)
+@pytest.mark.parametrize(
+    "after",
+    [
+        datetime(2026, 12, 30, 23, 59, tzinfo=UTC),
+        datetime(2027, 1, 31, 3, 0, tzinfo=BERLIN),
+        datetime(2024, 2, 28, tzinfo=UTC),
+    ],
+)
+def test_next_occurrences_match_dateutil_walking_from_the_first_day(
+    rule: str, start: str | None, after: datetime
+) -> None:
+    window = MaintenanceWindow(rule, timedelta(hours=1), BERLIN, start)
+    expected, moment = [], after
+    for _ in range(3):
+        begin = parse_rule(window).after(moment, inc=False)
+        if begin is None:
+            break
+        expected.append(begin)
+        moment = begin
+    assert [o.start for o in next_occurrences(window, after, count=3)] == expected
+
+
+@pytest.mark.parametrize(
     "rule, message",
     [
         ("FREQ=MINUTELY", "FREQ must be"),
