@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -29,11 +30,14 @@ from itsmctl.model.durations import format_duration
 from itsmctl.model.kinds import PRIORITIES
 from itsmctl.model.refs import KINDS
 from itsmctl.publish import pages
+from itsmctl.publish.filters import FILTERS
 from itsmctl.publish.site import SiteData
 from itsmctl.report.schedule import render_ics
 
 MARKER = ".itsmctl-site"
-_BATCH = 400
+_BATCH = 250
+_JSON_PART = 4000  # records per catalog.json part
+_PARTS = ".catalog-json-parts"
 
 
 def environment() -> Environment:
@@ -44,13 +48,14 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["duration"] = format_duration
+    env.filters.update(FILTERS)
     env.globals.update(version=__version__, priorities=PRIORITIES, site_title="Service catalog")
     return env
 
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # "service", "team", "ci", "change", "json"
+    kind: str  # "service", "team", "ci", "change", "common", "json-part"
     names: tuple[str, ...]
 
 
@@ -58,34 +63,78 @@ class Job:
 _SITE: SiteData | None = None
 _OUT: Path | None = None
 _GENERATED = ""
+_ENV: Environment | None = None  # one per process: compiling the templates per batch costs ~20 ms
+
+PAGE_KINDS = ("service", "team", "ci", "change")
+COMMON_PARTS = ("index", "teams", "calendar", "ics", "schemas")
 
 
-def _render_job(job: Job) -> int:
-    assert _SITE is not None and _OUT is not None
-    env = environment()
-    env.globals["generated"] = _GENERATED
+def _page_renderer(kind: str) -> Callable[[Environment, SiteData, Path, str], None]:
+    # Looked up at call time (not captured at import) so one place decides what a kind renders.
     renderers: dict[str, Callable[[Environment, SiteData, Path, str], None]] = {
         "service": pages.service_page,
         "team": pages.team_page,
         "ci": pages.ci_page,
         "change": pages.change_page,
     }
-    if job.kind == "json":
-        pages.catalog_json(_SITE, _OUT, job.names[0])
-        return 1
-    render = renderers[job.kind]
+    return renderers[kind]
+
+
+def _write_common_part(part: str, env: Environment, site: SiteData, out: Path) -> None:
+    if part == "index":
+        pages.index_page(env, site, out)
+    elif part == "teams":
+        pages.teams_page(env, site, out)
+    elif part == "calendar":
+        pages.calendar_page(env, site, out)
+    elif part == "ics":
+        _write_ics(site, out)
+    else:
+        _write_schemas(out)
+
+
+def _environment() -> Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = environment()
+        _ENV.globals["generated"] = _GENERATED
+    return _ENV
+
+
+def _render_job(job: Job) -> int:
+    assert _SITE is not None and _OUT is not None
+    env = _environment()
+    if job.kind == "json-part":
+        index, start, stop = (int(x) for x in job.names)
+        pages.catalog_json_part(_SITE, _OUT / _PARTS / f"{index:04d}", start, stop)
+        return 0
+    if job.kind == "common":
+        for part in job.names:
+            _write_common_part(part, env, _SITE, _OUT)
+        return 0
+    render = _page_renderer(job.kind)
     for name in job.names:
         render(env, _SITE, _OUT, name)
     return len(job.names)
 
 
-def _jobs(site: SiteData, base_url: str) -> list[Job]:
+def _by_file(names: dict[str, Any]) -> list[str]:
+    # Records of one file in one batch: a page that needs a body parses the file once per worker.
+    return sorted(names, key=lambda name: (names[name].record.path, name))
+
+
+def _jobs(site: SiteData) -> list[Job]:
+    """Largest work first (catalog.json parts, services), so no worker idles at the end."""
     catalog = site.catalog
-    jobs = [Job("json", (base_url,))]
+    jobs = [
+        Job("json-part", (str(i), str(start), str(min(start + _JSON_PART, len(catalog.records)))))
+        for i, start in enumerate(range(0, len(catalog.records), _JSON_PART))
+    ]
+    jobs.append(Job("common", COMMON_PARTS))
     for kind, names in (
-        ("change", sorted(catalog.changes)),
-        ("ci", sorted(catalog.cis)),
-        ("service", sorted(catalog.services)),
+        ("service", _by_file(catalog.services)),
+        ("change", _by_file(catalog.changes)),
+        ("ci", _by_file(catalog.cis)),
         ("team", sorted(catalog.teams)),
     ):
         jobs.extend(Job(kind, tuple(names[i : i + _BATCH])) for i in range(0, len(names), _BATCH))
@@ -118,17 +167,22 @@ def _copy_static(out: Path) -> None:
             (static / entry.name).write_bytes(entry.read_bytes())
 
 
-def _write_common(env: Environment, site: SiteData, out: Path) -> None:
-    pages.index_page(env, site, out)
-    pages.teams_page(env, site, out)
-    pages.calendar_page(env, site, out)
+def _write_ics(site: SiteData, out: Path) -> None:
     assert site.schedule is not None
     (out / "schedule.ics").write_text(render_ics(site.schedule, site.risks), encoding="utf-8")
+
+
+def _write_schemas(out: Path) -> None:
     schemas = out / "schemas"
-    schemas.mkdir()
     for kind in KINDS:
         (schemas / schema_file_name(kind)).write_text(json.dumps(bundled_schema(kind), indent=2), encoding="utf-8")
     (schemas / "record.schema.json").write_text(json.dumps(combined_schema(), indent=2), encoding="utf-8")
+
+
+def _finish(site: SiteData, out: Path, base_url: str) -> None:
+    parts = out / _PARTS
+    pages.assemble_catalog_json(site, out / "catalog.json", sorted(parts.iterdir()), base_url)
+    shutil.rmtree(parts)
     _copy_static(out)
     (out / MARKER).write_text(f"built by itsmctl {__version__}\n", encoding="utf-8")
     # GitHub Pages serves files as they are (no Jekyll processing of _folders).
@@ -143,30 +197,28 @@ def check_output(out: Path) -> None:
 
 def build_site(site: SiteData, out: Path, base_url: str = "", workers: int | None = None, quiet: bool = False) -> int:
     """Build into a temporary sibling of ``out``, then swap. Returns the number of pages."""
-    global _SITE, _OUT, _GENERATED
+    global _SITE, _OUT, _GENERATED, _ENV
     out = out.resolve()
     check_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
-        for folder in ("services", "teams", "cis", "changes"):
+        for folder in ("services", "teams", "cis", "changes", "schemas", _PARTS):
             (staging / folder).mkdir()
-        generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        env = environment()
-        env.globals["generated"] = generated
-        _write_common(env, site, staging)
-        _SITE, _OUT, _GENERATED = site, staging, generated
-        jobs = _jobs(site, base_url)
-        total = sum(len(job.names) for job in jobs if job.kind != "json")
+        _SITE, _OUT, _ENV = site, staging, None
+        _GENERATED = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        jobs = _jobs(site)
+        total = sum(len(job.names) for job in jobs if job.kind in PAGE_KINDS)
         count = workers if workers is not None else ((os.cpu_count() or 1) if total >= 2000 else 1)
         _run(jobs, total, count, quiet)
+        _finish(site, staging, base_url)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        _SITE = _OUT = None
-    return total + 3
+        _SITE = _OUT = _ENV = None
+    return total + 3  # with the index, teams and calendar pages
 
 
 def _swap(staging: Path, out: Path) -> None:
