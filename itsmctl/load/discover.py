@@ -51,6 +51,11 @@ def discover(root: Path) -> Discovered:
         for directory, dirnames, filenames in os.walk(top, followlinks=False):
             # Hidden folders (.git, .github, .venv) never hold records.
             dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+            for name in dirnames:
+                # os.walk does not descend into linked folders; one pointing out of the repository is reported.
+                link = Path(directory, name)
+                if os.path.islink(link) and not _inside(link.resolve(), root):
+                    escaping.append(link)
             folder = (directory + os.sep)[len(prefix) :].replace(os.sep, "/")
             for name in filenames:
                 if not is_record_file(folder + name):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from itsmctl.findings import Location
+from itsmctl.load.safe_yaml import ComposedDocument, YamlProblem, compose_documents
 from itsmctl.model.kinds import KeyPath
 from itsmctl.model.record import Record, SourceFile
 
@@ -25,27 +25,24 @@ _CACHE_FILES = 256
 
 class Locator:
     def __init__(self) -> None:
-        self._documents: OrderedDict[int, tuple[SourceFile, list[Node]]] = OrderedDict()
+        self._documents: OrderedDict[int, tuple[SourceFile, list[ComposedDocument]]] = OrderedDict()
 
-    def _compose(self, source: SourceFile) -> list[Node]:
+    def _compose(self, source: SourceFile) -> list[ComposedDocument]:
         key = id(source)
         cached = self._documents.get(key)
         if cached is not None and cached[0] is source:
             self._documents.move_to_end(key)
             return cached[1]
-        nodes: list[Node] = []
-        loader = yaml.CSafeLoader(source.text)
-        try:
-            while loader.check_node():
-                nodes.append(loader.get_node())
-        except yaml.YAMLError:
-            pass  # keep the documents before the error
-        finally:
-            loader.dispose()
-        self._documents[key] = (source, nodes)
+        # The same reading as the loader's: document indexes agree and deep documents are never composed.
+        documents: list[ComposedDocument] = []
+        for item in compose_documents(source.text):
+            if isinstance(item, YamlProblem):
+                break  # keep the documents before a syntax error
+            documents.append(item)
+        self._documents[key] = (source, documents)
         if len(self._documents) > _CACHE_FILES:
             self._documents.popitem(last=False)
-        return nodes
+        return documents
 
     def locate(self, record: Record, path: KeyPath = ()) -> Location:
         """The location of ``path`` inside ``record``, or of its deepest existing parent.
@@ -53,10 +50,11 @@ class Locator:
         For a mapping entry the location is the key (``owner:``), which is where
         an editor should put the cursor.
         """
-        nodes = self._compose(record.source)
-        if record.doc_index >= len(nodes):
+        documents = self._compose(record.source)
+        document = documents[record.doc_index] if record.doc_index < len(documents) else None
+        if document is None or document.node is None:
             return Location(record.path, record.line, 0)
-        node = nodes[record.doc_index]
+        node: Node = document.node
         mark = node.start_mark
         if record.source.front_matter and path[:1] in (("metadata",), ("spec",)):
             path = path[1:]
@@ -73,4 +71,4 @@ class Locator:
             if child is None:
                 break
             node = child
-        return Location(record.path, mark.line + 1, mark.column + 1)
+        return Location(record.path, *document.positions.mark(mark))

@@ -47,13 +47,18 @@ def decode(path: str, data: bytes) -> tuple[str | None, list[Finding]]:
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        # The codec's offsets are relative to the data after a BOM.
+        start = error.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line = data[:start].count(b"\n") + 1
+        # Columns count characters, like libyaml's marks and SARIF's unicodeCodePoints; the
+        # bytes before the bad one on its line are valid UTF-8 (or the error would be earlier).
+        column = len(data[line_start:start].decode("utf-8-sig" if line_start == 0 else "utf-8")) + 1
         return None, [
             _error(
                 "encoding",
                 path,
-                f"byte 0x{data[error.start]:02x} is not valid UTF-8; records must be UTF-8 text",
+                f"byte 0x{data[start]:02x} is not valid UTF-8; records must be UTF-8 text",
                 line,
                 column,
                 "re-save the file as UTF-8",
@@ -236,6 +241,7 @@ def load_sources(
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
     jobs: int | None = None,
     use_cache: bool = True,
+    keep_bodies: bool = False,
 ) -> LoadResult:
     """Load (path, bytes) pairs, from the working tree or from git objects alike.
 
@@ -247,7 +253,7 @@ def load_sources(
     from itsmctl.load.pipeline import process_all
 
     with gc_paused():
-        processed = process_all(list(sources), max_bytes, jobs, use_cache)
+        processed = process_all(list(sources), max_bytes, jobs, use_cache, keep_bodies)
         catalog = index_catalog(processed.records)
     return LoadResult(
         catalog,

@@ -10,7 +10,9 @@ need things the stock constructor cannot give:
 * alias expansion is measured, so "billion laughs" documents are refused before
   anything downstream walks the expanded tree;
 * nesting depth is bounded before libyaml's recursive composer can exhaust the C
-  stack (it segfaults somewhere past 10,000 levels);
+  stack (it segfaults somewhere past 10,000 levels); a file with a document that is
+  too deep is then composed one document at a time, so the others still load;
+* lines are counted as git and editors count them (see ``yaml_text``);
 * timestamps stay strings (records carry ISO 8601 text; we parse them where they
   are used, with their offsets) and mapping keys are always their source text.
 
@@ -21,10 +23,14 @@ recursive function instead of PyYAML's generator-based constructor.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from itsmctl.load.yaml_text import Mark, Positions, document_parts
 
 try:
     from yaml import CSafeLoader
@@ -81,14 +87,6 @@ class _Reject(Exception):
         self.problem = problem
 
 
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-def _column(node: Node) -> int:
-    return int(node.start_mark.column) + 1
-
-
 _scalar_constructor = yaml.constructor.SafeConstructor()
 
 # Plain scalars repeat a lot (every key, most enum values); resolving one runs
@@ -117,10 +115,11 @@ class _Loader(CSafeLoader):
 class _Builder:
     """Turns one composed document into plain dicts, lists and scalars."""
 
-    __slots__ = ("problems", "_memo", "_expanded", "_sizes")
+    __slots__ = ("problems", "_positions", "_memo", "_expanded", "_sizes")
 
-    def __init__(self) -> None:
+    def __init__(self, positions: Positions) -> None:
         self.problems: list[YamlProblem] = []
+        self._positions = positions
         # id(collection node) -> built value; None while it is being built.
         self._memo: dict[int, object] = {}
         # Nodes added by alias expansion; only computed when an alias occurs.
@@ -130,6 +129,12 @@ class _Builder:
     def build(self, node: Node) -> object:
         return self._build(node, 0)
 
+    def _where(self, node: Node) -> tuple[int, int]:
+        return self._positions.mark(node.start_mark)
+
+    def _line(self, node: Node) -> int:
+        return self._positions.line(node.start_mark)
+
     def _build(self, node: Node, depth: int) -> object:
         if node.__class__ is ScalarNode:
             tag = node.tag
@@ -137,9 +142,7 @@ class _Builder:
                 return node.value
             return self._scalar(node, tag)
         if depth >= MAX_DEPTH:
-            raise _Reject(
-                YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", _line(node), _column(node))
-            )
+            raise _Reject(YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", *self._where(node)))
         key = id(node)
         memo = self._memo
         if key in memo:
@@ -155,7 +158,7 @@ class _Builder:
                 self._reject_tag(node)
             value = [self._build(child, depth + 1) for child in node.value]
         else:  # pragma: no cover - the composer yields only the three node types
-            raise _Reject(YamlProblem("yaml-syntax", "unknown node", _line(node)))
+            raise _Reject(YamlProblem("yaml-syntax", "unknown node", self._line(node)))
         memo[key] = value
         return value
 
@@ -166,8 +169,7 @@ class _Builder:
                 YamlProblem(
                     "recursive-alias",
                     "this anchor's value contains an alias to itself",
-                    _line(node),
-                    _column(node),
+                    *self._where(node),
                     "remove the alias inside the anchored value",
                 )
             )
@@ -178,8 +180,7 @@ class _Builder:
                     "alias-bomb",
                     f"aliases of this anchor expand the document by more than {MAX_ALIAS_EXPANSION:,} nodes; "
                     "refusing to load it",
-                    _line(node),
-                    _column(node),
+                    *self._where(node),
                     "use fewer nested aliases; records never need this",
                 )
             )
@@ -204,9 +205,7 @@ class _Builder:
         merged: set[str] | None = None
         for key_node, value_node in node.value:
             if key_node.__class__ is not ScalarNode:
-                raise _Reject(
-                    YamlProblem("complex-key", "mapping keys must be plain scalars", _line(key_node), _column(key_node))
-                )
+                raise _Reject(YamlProblem("complex-key", "mapping keys must be plain scalars", *self._where(key_node)))
             tag = key_node.tag
             if tag == _MERGE:
                 merged = merged if merged is not None else set()
@@ -233,10 +232,9 @@ class _Builder:
         self.problems.append(
             YamlProblem(
                 "duplicate-key",
-                f"duplicate key {key_node.value!r} (first at line {_line(first)}); "
+                f"duplicate key {key_node.value!r} (first at line {self._line(first)}); "
                 "YAML would silently keep only the last value",
-                _line(key_node),
-                _column(key_node),
+                *self._where(key_node),
                 "remove or rename one of them",
             )
         )
@@ -249,8 +247,7 @@ class _Builder:
                 YamlProblem(
                     "yaml-syntax",
                     "a merge key '<<' needs a mapping or a list of mappings",
-                    _line(node),
-                    _column(node),
+                    *self._where(node),
                 )
             )
         # Earlier sources win over later ones, as in the YAML merge spec.
@@ -269,7 +266,7 @@ class _Builder:
             if tag == _VALUE or tag == _MERGE:
                 return node.value
         except (ValueError, yaml.YAMLError) as error:
-            raise _Reject(YamlProblem("yaml-syntax", f"bad {tag[len(_TAG) :]}: {error}", _line(node))) from None
+            raise _Reject(YamlProblem("yaml-syntax", f"bad {tag[len(_TAG) :]}: {error}", self._line(node))) from None
         self._reject_tag(node)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -280,8 +277,7 @@ class _Builder:
             YamlProblem(
                 "unsafe-tag",
                 f"tag {shown} is not allowed; records use plain YAML values only",
-                _line(node),
-                _column(node),
+                *self._where(node),
                 "remove the tag; nothing in a record is constructed from a tag",
             )
         )
@@ -295,7 +291,7 @@ def _needs_depth_scan(text: str) -> bool:
     return brackets > _FLOW_BRACKET_BUDGET or _DEEP_INDENT.search(text) is not None
 
 
-def _depth_problem(text: str) -> YamlProblem | None:
+def _depth_problem(text: str, positions: Positions) -> YamlProblem | None:
     """Walk the event stream (iterative in libyaml) and find excessive nesting."""
     depth = 0
     try:
@@ -303,51 +299,99 @@ def _depth_problem(text: str) -> YamlProblem | None:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    return YamlProblem(
-                        "too-deep",
-                        f"nesting deeper than {MAX_DEPTH} levels",
-                        mark.line + 1,
-                        mark.column + 1,
-                    )
+                    return _too_deep(event.start_mark, positions)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-    except yaml.MarkedYAMLError as error:
+    except yaml.YAMLError as error:  # a ReaderError (control character) is not a MarkedYAMLError
         if _is_libyaml_nesting_limit(error):
-            return _libyaml_depth_problem(error)
+            return _too_deep(error.problem_mark, positions)
         return None  # the normal load reports syntax errors with context
     return None
 
 
-def _is_libyaml_nesting_limit(error: yaml.YAMLError) -> bool:
+def _is_libyaml_nesting_limit(error: yaml.YAMLError) -> TypeGuard[yaml.MarkedYAMLError]:
     # libyaml newer than 0.2.5 (bundled in PyYAML 6.0.4 wheels) stops at 1,000
     # levels while scanning ahead, before our event walk reaches MAX_DEPTH.
     return isinstance(error, yaml.MarkedYAMLError) and "nesting depth" in (error.problem or "")
 
 
-def _libyaml_depth_problem(error: yaml.MarkedYAMLError) -> YamlProblem:
-    mark = error.problem_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 0)
+def _too_deep(mark: Mark | None, positions: Positions) -> YamlProblem:
+    line, column = positions.mark(mark) if mark is not None else (1, 0)
     return YamlProblem("too-deep", f"nesting deeper than {MAX_DEPTH} levels", line, column)
 
 
-def _syntax_problem(error: yaml.YAMLError, text: str) -> YamlProblem:
+def _syntax_problem(error: yaml.YAMLError, text: str, positions: Positions) -> YamlProblem:
     if _is_libyaml_nesting_limit(error):
-        return _libyaml_depth_problem(error)  # type: ignore[arg-type]
+        return _too_deep(error.problem_mark, positions)
     if isinstance(error, yaml.reader.ReaderError):
-        # The reader knows the position in the stream, not the line.
-        before = text[: error.position]
-        line = before.count("\n") + 1
-        column = len(before) - (before.rfind("\n") + 1) + 1
+        # libyaml reads the text as UTF-8: the position is a byte offset into that. It lies
+        # within the first ``position`` characters, which are all that need encoding.
+        head = text[: error.position].encode("utf-8")[: error.position]
+        line, column = positions.offset(len(head.decode("utf-8", "replace")))
         return YamlProblem(
             "yaml-syntax", f"character #x{error.character:04x} is not allowed: {error.reason}", line, column
         )
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
-        mark = error.problem_mark
         parts = [p for p in (error.context, error.problem) if p]
         message = "; ".join(parts) or "invalid YAML"
-        return YamlProblem("yaml-syntax", message, mark.line + 1, mark.column + 1)
+        return YamlProblem("yaml-syntax", message, *positions.mark(error.problem_mark))
     return YamlProblem("yaml-syntax", str(error).splitlines()[0], 1)
+
+
+@dataclass(frozen=True)
+class ComposedDocument:
+    """One document's node tree, and how to turn the marks in it into lines and columns."""
+
+    node: Node | None  # None: refused unread, see ``problem``
+    positions: Positions
+    problem: YamlProblem | None = None
+
+
+def _compose(text: str, positions: Positions) -> Iterator[ComposedDocument | YamlProblem]:
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            yield ComposedDocument(loader.get_node(), positions)
+    except yaml.YAMLError as error:
+        yield _syntax_problem(error, text, positions)
+    finally:
+        loader.dispose()
+
+
+def compose_documents(text: str) -> Iterator[ComposedDocument | YamlProblem]:
+    """The node tree of every document of ``text``, composed one at a time, never too deep.
+
+    Yields one ``ComposedDocument`` per document of the stream, in order; a document too
+    deep to compose safely is yielded with no node and its too-deep problem, and the
+    documents around it are still read. A syntax error ends the stream (libyaml cannot
+    resynchronise): it is yielded last, as a ``YamlProblem``.
+    """
+    positions = Positions.of(text)
+    if not _needs_depth_scan(text) or _depth_problem(text, positions) is None:
+        yield from _compose(text, positions)
+        return
+    # Too deep somewhere: compose one document at a time, each only if it alone is safe to
+    # compose (few brackets and shallow indentation, or scanned), so the deep ones never are.
+    starts = document_parts(text)
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        part, part_positions = text[start:end], positions.part(start)
+        problem = _depth_problem(part, part_positions) if _needs_depth_scan(part) else None
+        if problem is not None:
+            yield ComposedDocument(None, part_positions, problem)
+            continue
+        for item in _compose(part, part_positions):
+            yield item
+            if isinstance(item, YamlProblem):
+                return
+
+
+def _document_line(node: Node, positions: Positions) -> int:
+    mark = node.start_mark
+    if node.__class__ is ScalarNode and not node.value and positions.at_end(mark):
+        # An empty last document ('---' at the end of the file): libyaml puts its null at the
+        # end of the stream, which may be past the last line; show the '---' instead.
+        return positions.index(positions.last_document_start())[0]
+    return positions.line(mark)
 
 
 def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlProblem]]:
@@ -359,27 +403,22 @@ def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlProblem]]:
     """
     documents: list[YamlDocument] = []
     problems: list[YamlProblem] = []
-    if _needs_depth_scan(text):
-        problem = _depth_problem(text)
-        if problem is not None:
-            return documents, [problem]
-    loader = _Loader(text)
-    index = 0
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            builder = _Builder()
-            try:
-                data = builder.build(node)
-            except _Reject as rejected:
-                problems.extend(builder.problems)
-                problems.append(rejected.problem)
-            else:
-                problems.extend(builder.problems)
-                documents.append(YamlDocument(data, index, _line(node)))
-            index += 1
-    except yaml.YAMLError as error:
-        problems.append(_syntax_problem(error, text))
-    finally:
-        loader.dispose()
+    for index, item in enumerate(compose_documents(text)):
+        if isinstance(item, YamlProblem):
+            problems.append(item)
+            break
+        node = item.node
+        if node is None:
+            if item.problem is not None:
+                problems.append(item.problem)
+            continue
+        builder = _Builder(item.positions)
+        try:
+            data = builder.build(node)
+        except _Reject as rejected:
+            problems.extend(builder.problems)
+            problems.append(rejected.problem)
+        else:
+            problems.extend(builder.problems)
+            documents.append(YamlDocument(data, index, _document_line(node, item.positions)))
     return documents, problems

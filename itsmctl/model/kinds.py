@@ -54,7 +54,8 @@ def _zone_named(name: str) -> ZoneInfo:
 def _zone(name: str | None, path: KeyPath) -> ZoneInfo:
     try:
         return _zone_named(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # A tzdata folder ('Europe', 'Etc') raises IsADirectoryError, not ZoneInfoNotFoundError.
         raise FieldError(path, f"unknown time zone {name!r}; use an IANA name such as Europe/Berlin") from None
 
 

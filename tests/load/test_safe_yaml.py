@@ -383,17 +383,39 @@ def test_a_document_after_an_alias_bomb_still_loads() -> None:
     assert [p.rule for p in problems] == ["alias-bomb"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: when the bracket/indentation pre-scan finds a too-deep document, load_documents returns "
-    "immediately with no documents at all, so valid documents before and after it in the same file are "
-    "silently dropped (the composer path, with < 400 brackets, keeps them)",
-    strict=True,
-)
 def test_documents_around_a_very_deep_document_still_load() -> None:
     text = "a: 1\n---\nb: " + "[" * 500 + "]" * 500 + "\n---\nc: 3\n"
     documents, problems = load_documents(text)
     assert [p.rule for p in problems] == ["too-deep"]
     assert [(d.index, d.data) for d in documents] == [(0, {"a": 1}), (2, {"c": 3})]
+
+
+def test_documents_around_a_document_past_libyamls_own_nesting_limit_still_load() -> None:
+    text = "a: 1\n---\nb: " + "[" * 5000 + "]" * 5000 + "\n---\nc: 3\n---\n"
+    documents, problems = load_documents(text)
+    assert [(p.rule, p.line) for p in problems] == [("too-deep", 3)]
+    # The empty document the trailing '---' makes is at that line, not past the end of the text.
+    assert [(d.index, d.line, d.data) for d in documents] == [(0, 1, {"a": 1}), (2, 5, {"c": 3}), (3, 6, None)]
+
+
+def test_many_deep_documents_each_refused_and_the_others_loaded() -> None:
+    deep = "x: " + "[" * 70 + "]" * 70 + "\n"
+    text = "---\n".join([deep, "ok: 1\n"] * 10)  # more than 400 brackets in all: the scanned path
+    documents, problems = load_documents(text)
+    assert [p.rule for p in problems] == ["too-deep"] * 10
+    assert [d.index for d in documents] == list(range(1, 20, 2))
+
+
+def test_directives_stay_with_their_document_next_to_a_deep_one() -> None:
+    text = "%YAML 1.1\n---\na: 1\n...\n%TAG !e! tag:example.com,2026:\n--- !e!x\nb: 2\n---\nc: " + "[" * 500
+    documents, problems = load_documents(text + "]" * 500 + "\n")
+    assert [(d.index, d.data) for d in documents] == [(0, {"a": 1})]
+    assert [(p.rule, p.line) for p in problems] == [("unsafe-tag", 6), ("too-deep", 9)]
+
+
+def test_a_control_character_after_a_deep_document_is_a_located_problem() -> None:
+    text = "a: " + "[" * 500 + "]" * 500 + "\n---\nn: ééé\nc: \x01\n"
+    assert located(text) == [("yaml-syntax", 4, 4)]
 
 
 # --- syntax errors ----------------------------------------------------------------------------
@@ -438,12 +460,6 @@ def test_problems_are_plain_values() -> None:
     assert problem == YamlProblem(problem.rule, problem.message, 2, 1, problem.hint)
 
 
-@pytest.mark.xfail(
-    reason="BUG: lines come from libyaml marks, which count U+2028, U+2029 and U+0085 as line breaks "
-    "(YAML 1.1); git, GitHub annotations and editors count only \\n (and \\r), so every problem after "
-    "such a character in a file is reported one line too low",
-    strict=True,
-)
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
 def test_unicode_line_separators_inside_a_value_do_not_shift_lines(separator: str) -> None:
     text = f"a: 'first{separator}second'\nb: !x 1\n"
@@ -464,12 +480,6 @@ def test_control_characters_are_located_syntax_problems(text: str, line: int, co
     assert "not allowed" in problems[0].message
 
 
-@pytest.mark.xfail(
-    reason="BUG: for a libyaml ReaderError, _syntax_problem slices the text with error.position, which is a "
-    "byte offset into the UTF-8 stream, not a character index: after non-ASCII characters the line and "
-    "column are wrong (here line 4 of a 3-line file)",
-    strict=True,
-)
 def test_control_character_after_non_ascii_text_is_located() -> None:
     _, problems = load_documents("n: ééééééééé\nb: x\nc: \x01\n")
     assert [(p.rule, p.line, p.column) for p in problems] == [("yaml-syntax", 3, 4)]
