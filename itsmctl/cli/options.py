@@ -55,7 +55,8 @@ def emit(text: str, output: Path | None) -> None:
         return
     temporary = output.with_name(f".{output.name}.tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        # A file is not a terminal: drop colours, as click.echo does on a redirected stdout.
+        temporary.write_text(click.unstyle(text), encoding="utf-8")
         temporary.replace(output)
     except OSError as error:
         raise ItsmError(f"{output}: cannot write: {error.strerror}") from None

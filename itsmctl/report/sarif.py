@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from itsmctl.findings import Severity
 from itsmctl.report.model import Report
@@ -43,7 +44,9 @@ def render(report: Report) -> str:
     results = []
     for finding in report.findings:
         location = finding.location
-        physical: dict[str, Any] = {"artifactLocation": {"uri": location.path, "uriBaseId": "%SRCROOT%"}}
+        # A URI reference: '#', '%', ' ' and ':' in a file name would otherwise change its meaning.
+        uri = quote(location.path, safe="/")
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
         if location.line:
             region: dict[str, int] = {"startLine": location.line}
             if location.column:

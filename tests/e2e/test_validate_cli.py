@@ -224,11 +224,6 @@ def test_default_path_comes_from_dash_c(make_repo, run_cli) -> None:  # type: ig
     assert result.exit_code == 1 and json.loads(result.stdout)["findings"][0]["path"] == "catalog/bad.yaml"
 
 
-@pytest.mark.xfail(
-    reason="BUG: spec.supportHours.timezone 'Europe' (a tzdata folder) raises IsADirectoryError in kinds._zone; "
-    "validate reports 'internal error' and exits 2 instead of an invalid-value finding and exit 1",
-    strict=True,
-)
 def test_time_zone_naming_a_folder_is_a_finding_not_an_internal_error(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
     sla = SLAS + "  supportHours: {days: [mon], start: '08:00', end: '18:00', timezone: Europe}\n"
     root = make_repo({**CLEAN, "catalog/slas.yaml": sla})
@@ -264,11 +259,6 @@ def test_output_file_in_a_missing_folder_exits_2(make_repo, run_cli, tmp_path: P
     assert result.exit_code == 2 and "cannot write" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="BUG: with -o FILE the text report is written with click.style colour codes (ESC[1m, ESC[31m, ...): "
-    "emit() writes the string as is, while on stdout click.echo strips them when not on a terminal",
-    strict=True,
-)
 def test_text_report_written_to_a_file_has_no_colour_codes(make_repo, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     root = make_repo(BROKEN)
     target = tmp_path / "report.txt"

@@ -328,12 +328,6 @@ def test_sarif_accepts_a_rule_id_it_has_never_heard_of() -> None:
 _URI_REFERENCE = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
 
 
-@pytest.mark.xfail(
-    reason="BUG: SARIF artifactLocation.uri is the raw repo path; SARIF 2.1.0 (and the schema's "
-    "format: uri-reference) needs a URI, so spaces, '%', '#' and other reserved characters in file names "
-    "must be percent-encoded (a '#' otherwise starts a fragment, 'a%41' decodes to 'aA')",
-    strict=True,
-)
 @pytest.mark.parametrize("path", ["catalog/my file.yaml", "catalog/100%.yaml", "catalog/a#b.yaml", "catalog/a%41.yaml"])
 def test_sarif_uris_are_percent_encoded(path: str) -> None:
     report = Report("validate", [Finding("schema", Severity.ERROR, "m", Location(path, 1, 1))], files=[path])
