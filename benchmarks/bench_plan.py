@@ -53,7 +53,9 @@ def build(out: Path, records: int) -> None:
 def seconds(argv: list[str]) -> float:
     start = time.perf_counter()
     # Both cold: no per-file result cache.
-    done = subprocess.run(argv, capture_output=True, text=True, check=False, env={**os.environ, "ITSMCTL_NO_CACHE": "1"})
+    done = subprocess.run(
+        argv, capture_output=True, text=True, check=False, env={**os.environ, "ITSMCTL_NO_CACHE": "1"}
+    )
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"{argv} failed:\n{done.stderr}")

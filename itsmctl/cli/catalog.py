@@ -33,7 +33,7 @@ def build(out: Path, base_url: str, jobs: int | None, quiet: bool) -> int:
     from itsmctl.publish.site import collect
 
     check_output(out.resolve())  # before any work: never start on someone else's folder
-    loaded = load_for_command()
+    loaded = load_for_command(keep_bodies=True)  # catalog.json and change pages read every document
     site = collect(loaded.catalog, planning_for(loaded))
     pages = build_site(site, out, base_url, jobs, quiet)
     click.echo(f"itsmctl: wrote {pages:,} pages to {out}", err=True)

@@ -21,9 +21,9 @@ def repository_root() -> Path:
     return root if isinstance(root, Path) else Path(".")
 
 
-def load_for_command(root: Path | None = None) -> LoadResult:
+def load_for_command(root: Path | None = None, keep_bodies: bool = False) -> LoadResult:
     """Load the repository; records with errors are left out, with a warning."""
-    result = load_tree(root or repository_root())
+    result = load_tree(root or repository_root(), keep_bodies=keep_bodies)
     errors = sum(1 for finding in result.findings if finding.severity == Severity.ERROR)
     if errors:
         click.echo(

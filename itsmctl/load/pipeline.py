@@ -88,6 +88,18 @@ def _work(chunk: list[Source]) -> bytes:
     return payload
 
 
+def _work_keeping_bodies(chunk: list[Source]) -> tuple[bytes, bytes]:
+    """Like ``_work``, plus the records' documents, for a caller that reads every body.
+
+    Records cross processes (and the cache) without their body, which is parsed
+    again on demand; sending the bodies along costs less than that second parse.
+    """
+    outcomes = [_process(path, data, _worker_max_bytes, _worker_policies) for path, data in chunk]
+    payload = dumps(outcomes)
+    _worker_cache.put(chunk_key(_worker_fingerprint, chunk), payload)
+    return payload, dumps([[record.body for record in records] for records, _ in outcomes])
+
+
 def stable_chunks(sources: Sequence[Source], size: int = _CHUNK_FILES) -> list[list[Source]]:
     """Chunks that survive edits elsewhere: files of one folder, in path order, ``size`` at a time.
 
@@ -145,7 +157,11 @@ def _cached(cache: FileCache, key: str, size: int) -> list[tuple[list[Record], l
 
 
 def process_all(
-    sources: Sequence[Source], max_bytes: int, jobs: int | None = None, use_cache: bool = True
+    sources: Sequence[Source],
+    max_bytes: int,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    keep_bodies: bool = False,
 ) -> Processed:
     processed = Processed(files=[path for path, _ in sources])
     # Policies first: every other file is checked against them as it is read.
@@ -172,9 +188,16 @@ def process_all(
     if workers > 1 and len(missing) > 1:
         arguments = (policy_files, max_bytes, cache.directory, fingerprint)
         with _context().Pool(workers, _init_worker, arguments) as pool:
-            for chunk, payload in zip(missing, pool.imap(_work, missing), strict=True):
-                for (path, data), outcome in zip(chunk, loads(payload), strict=True):  # type: ignore[arg-type]
-                    results[path] = reattach(outcome, path, data)
+            if keep_bodies:
+                for chunk, (payload, bodies) in zip(missing, pool.imap(_work_keeping_bodies, missing), strict=True):
+                    for (path, data), outcome, documents in zip(chunk, loads(payload), loads(bodies), strict=True):  # type: ignore[arg-type]
+                        results[path] = reattach(outcome, path, data)
+                        for record, body in zip(outcome[0], documents, strict=True):
+                            record.body = body
+            else:
+                for chunk, payload in zip(missing, pool.imap(_work, missing), strict=True):
+                    for (path, data), outcome in zip(chunk, loads(payload), strict=True):  # type: ignore[arg-type]
+                        results[path] = reattach(outcome, path, data)
     else:
         for chunk in missing:
             outcomes = [_process(path, data, max_bytes, evaluator) for path, data in chunk]

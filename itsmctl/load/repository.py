@@ -29,8 +29,14 @@ def _read_files(paths: list[Path], root: Path, max_bytes: int, oversize: list[Fi
         yield shown, data
 
 
-def load_tree(root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, use_cache: bool = True) -> LoadResult:
-    """Load every record file under ``root`` (catalog/, changes/, policies/)."""
+def load_tree(
+    root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, use_cache: bool = True, keep_bodies: bool = False
+) -> LoadResult:
+    """Load every record file under ``root`` (catalog/, changes/, policies/).
+
+    ``keep_bodies`` is for callers that read every record's document (the
+    catalog site): parallel workers send the documents back with the records.
+    """
     if not root.exists():
         raise ItsmError(f"{root}: no such directory")
     if not root.is_dir():
@@ -42,7 +48,9 @@ def load_tree(root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, use_cache: bo
             "none of those exists); is this the repository root?"
         )
     oversize: list[Finding] = []
-    result = load_sources(_read_files(found.files, root, max_bytes, oversize), max_bytes, use_cache=use_cache)
+    result = load_sources(
+        _read_files(found.files, root, max_bytes, oversize), max_bytes, use_cache=use_cache, keep_bodies=keep_bodies
+    )
     result.findings.extend(oversize)
     result.files.extend(f.location.path for f in oversize)
     for link in found.escaping_links:

@@ -69,3 +69,16 @@ def test_job_count(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert job_count(10 << 20, 1) == 1
     monkeypatch.setenv("ITSMCTL_JOBS", "3")
     assert job_count(10, None) == 3
+
+
+def test_parallel_workers_send_bodies_back_when_asked(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    generate(root, cis=200, services=30, changes=60, files=30)
+    sources = _sources(root)
+    kept = process_all(sources, 1 << 22, jobs=2, use_cache=False, keep_bodies=True)
+    dropped = process_all(sources, 1 << 22, jobs=2, use_cache=False)
+    assert len(kept.records) == len(dropped.records) > 200
+    # Kept: present without parsing again; dropped: parsed again on demand, and equal.
+    assert all(r._body is not None for r in kept.records)  # noqa: SLF001
+    assert all(r._body is None for r in dropped.records if not r.source.front_matter)  # noqa: SLF001
+    assert [r.body for r in kept.records] == [r.body for r in dropped.records]
