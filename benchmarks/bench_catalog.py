@@ -59,9 +59,12 @@ def main() -> None:
     builds: list[tuple[float, float]] = []
     rebuilds: list[tuple[float, float]] = []
     for _ in range(args.runs):
+        settle()
         validates.append(seconds([*itsmctl, "validate", "--format", "json", "-o", "/dev/null"]))
         shutil.rmtree(site, ignore_errors=True)
+        settle()
         builds.append(seconds([*itsmctl, "catalog", "build", "--out", str(site), "--quiet"]))
+        settle()
         rebuilds.append(seconds([*itsmctl, "catalog", "build", "--out", str(site), "--quiet"]))
     pages = sum(1 for _ in site.rglob("*.html"))
     print(f"repo: {args.cis:,} CIs, {args.services:,} services, {args.changes:,} changes; site: {pages:,} pages")
@@ -72,6 +75,12 @@ def main() -> None:
     print(
         f"ratio {build_t / validate_t:.2f}x wall, {cpu:.2f}x CPU (target <= 3x); replacing a site: {rebuild_t / validate_t:.2f}x"
     )
+
+
+def settle() -> None:
+    """Let the disk finish the previous run's writes and deletions, so no run pays for another's."""
+    os.sync()
+    time.sleep(2)
 
 
 def report(label: str, runs: list[tuple[float, float]]) -> float:
