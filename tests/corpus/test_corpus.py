@@ -1,4 +1,4 @@
-"""The bad-input corpus: every case through validate, plan, risk, schedule, gate and graph.
+"""The bad-input corpus: every case through validate, plan, risk, schedule, gate, graph and catalog build.
 
 Each ``*.yaml`` file here starts with ``# expect: RULE [line N]`` and is placed
 as ``catalog/case.yaml`` next to a small valid base. Generated cases (binary,
@@ -86,6 +86,12 @@ def _check_everything(run_cli, root: Path, rule: str, line: int | None, path: st
     ):
         outcome = _timed(run_cli, "-C", str(root), *argv)
         assert outcome.exit_code in (0, 1, 2)
+    site = root.parent / "site"
+    built = _timed(run_cli, "-C", str(root), "catalog", "build", "--out", str(site), "--quiet")
+    # Records with errors are left out of the site; what is published must still be a whole site.
+    assert built.exit_code in (0, 2), built.stderr
+    if built.exit_code == 0:
+        assert (site / "index.html").is_file() and (site / "catalog.json").is_file()
     assert _snapshot(root) == before, "a command changed a file"
 
 
