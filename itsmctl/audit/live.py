@@ -12,7 +12,7 @@ from itsmctl.load.records import check_record, load_source
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Policy
 from itsmctl.model.record import Record
-from itsmctl.risk.conflicts import SCHEDULED_STATUSES
+from itsmctl.risk.conflicts import SCHEDULED_STATUSES, PairCache
 from itsmctl.risk.history import History, PastOutcome
 from itsmctl.risk.planning import Planning
 
@@ -34,7 +34,7 @@ class LiveCatalog:
         self.files: dict[str, list[Record]] = {}
         self.catalog = Catalog()
         self.history = History()
-        self._graph: tuple[DependencyGraph, ImpactCache] | None = None
+        self._graph: tuple[DependencyGraph, ImpactCache, PairCache] | None = None
         # Scheduled changes by window start, so conflict checks look only at
         # changes near in time rather than at every open change.
         self._starts: list[tuple[float, str]] = []
@@ -105,10 +105,17 @@ class LiveCatalog:
         """Risk context of the current state; conflicts are looked for near ``change``."""
         if self._graph is None:
             graph = build_graph(self.catalog)
-            self._graph = (graph, ImpactCache(graph))
-        graph, impacts = self._graph
+            impacts = ImpactCache(graph)
+            # Comparison data per change lives as long as the CMDB graph it was computed on.
+            self._graph = (graph, impacts, PairCache(lambda c: impacts.radius(c.touches)))
+        graph, impacts, pairs = self._graph
         return Planning(
-            self.catalog, history=self.history, graph=graph, impacts=impacts, scheduled=self.scheduled_near(change)
+            self.catalog,
+            history=self.history,
+            graph=graph,
+            impacts=impacts,
+            scheduled=self.scheduled_near(change),
+            pairs=pairs,
         )
 
     def record_outcome(self, outcome: PastOutcome) -> None:

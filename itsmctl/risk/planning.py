@@ -13,7 +13,7 @@ from itsmctl.graph.cmdb import DependencyGraph, build_graph
 from itsmctl.graph.impact import BlastRadius, ImpactCache
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Freeze, MaintenanceWindow, Window
-from itsmctl.risk.conflicts import Conflict, conflicts_of, find_conflicts
+from itsmctl.risk.conflicts import Conflict, PairCache, conflicts_of, find_conflicts
 from itsmctl.risk.freezes import FreezeHit, freeze_hits
 from itsmctl.risk.history import History, history_from_changes
 from itsmctl.risk.weights import Weights, merge_weights
@@ -29,9 +29,11 @@ class Planning:
         graph: DependencyGraph | None = None,
         impacts: ImpactCache | None = None,
         scheduled: list[Change] | None = None,
+        pairs: PairCache | None = None,
     ) -> None:
-        """``graph`` and ``impacts`` may be passed in when the CMDB did not change, and
-        ``scheduled`` limits conflict checks to those changes (audit replays history)."""
+        """``graph`` and ``impacts`` may be passed in when the CMDB did not change,
+        ``scheduled`` limits conflict checks to those changes, and ``pairs`` carries
+        per-change comparison data from one state to the next (audit replays history)."""
         self.scheduled = scheduled
         self.catalog = catalog
         self.now = now or datetime.now(UTC)
@@ -47,6 +49,7 @@ class Planning:
         )
         self.freezes: list[Freeze] = sorted(catalog.freezes.values(), key=lambda f: (f.window.start, f.name))
         self._conflicts: dict[str, list[Conflict]] | None = None
+        self._pairs = pairs
 
     def radius(self, change: Change) -> BlastRadius:
         return self.impacts.radius(change.touches)
@@ -60,7 +63,9 @@ class Planning:
 
     def conflicts_among(self, change: Change, others: list[Change]) -> list[Conflict]:
         """Conflicts of one change with the given changes only (no sweep over the whole schedule)."""
-        return conflicts_of(change, others, self.radius)
+        if self._pairs is None:
+            self._pairs = PairCache(self.radius)
+        return conflicts_of(change, others, self.radius, self._pairs)
 
     def freeze_hits(self, change: Change) -> list[FreezeHit]:
         window = change.window
