@@ -49,7 +49,8 @@ def gate(service: str, ci: str | None, environment: str | None, moment: str, out
         }
         click.echo(json.dumps(payload, indent=2))
     else:
-        target = f"service:{decision.service}" + (f" on ci:{decision.ci}" if decision.ci else "")
+        # --service and --ci come from the deploy pipeline's inputs: printed back, they stay text.
+        target = terminal(f"service:{decision.service}" + (f" on ci:{decision.ci}" if decision.ci else ""))
         if decision.open:
             click.echo(f"gate OPEN for {target} at {at.isoformat()}: change {decision.change}")
         else:

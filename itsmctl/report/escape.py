@@ -11,9 +11,14 @@ _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def terminal(text: str) -> str:
-    """One line, no escape sequences: a value must not repaint the terminal or forge lines."""
+    """One line, no escape sequences: a value must not repaint the terminal or forge lines.
+
+    Nor a workflow command: CI runners print this text, and the GitHub Actions
+    runner executes ``##[name]...`` found anywhere in a line (its legacy command
+    form), so the ``[`` of ``##[`` is shown as ``\\x5b``.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n").replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text).replace("##[", "##\\x5b")
 
 
 def github_data(text: str) -> str:

@@ -89,10 +89,11 @@ def _short(value: Any) -> str:
 def render_text(plan: Plan) -> str:
     lines = [f"plan {plan.merge_base[:12]}..{plan.head[:12]} (base {plan.base[:12]})", ""]
     for record in plan.records:
-        lines.append(f"  {record.action:<9} {record.kind} {record.name}  ({terminal(record.path)})")
+        # Kinds, names, field paths (YAML keys) and file names are text from the pull request too.
+        lines.append(f"  {record.action:<9} {terminal(record.kind)} {terminal(record.name)}  ({terminal(record.path)})")
         for change in record.fields[:20]:
             lines.append(
-                f"      {change.path}: {terminal(_short(change.shown(change.before)))} -> {terminal(_short(change.shown(change.after)))}"
+                f"      {terminal(change.path)}: {terminal(_short(change.shown(change.before)))} -> {terminal(_short(change.shown(change.after)))}"
             )
         if len(record.fields) > 20:
             lines.append(f"      ... {len(record.fields) - 20} more field changes")
@@ -112,7 +113,7 @@ def render_text(plan: Plan) -> str:
     if plan.findings:
         lines.append("")
         for f in plan.findings:
-            lines.append(f"  {f.location}  {f.severity}  {terminal(f.message)}  [{f.rule}]")
+            lines.append(f"  {terminal(str(f.location))}  {f.severity}  {terminal(f.message)}  [{f.rule}]")
     counts = count_by_severity(plan.findings)
     lines.append(f"\n{counts['error']} error(s), {counts['warning']} warning(s)")
     return "\n".join(lines) + "\n"
