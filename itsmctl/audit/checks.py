@@ -90,7 +90,8 @@ def _recorded(
     if evidence is not None:
         if evidence.author:
             excluded.setdefault(evidence.author.lower(), "opened the pull request (no self-approval)")
-        approvals = [Approval(a.identity, "review", True) for a in evidence.approvals]
+        # Only approvals of the head that was merged: an approval of an earlier push is stale, as in review.
+        approvals = [Approval(a.identity, "review", a.commit == evidence.head) for a in evidence.approvals]
         verified: dict[str, set[str]] = {}
         for item in evidence.changes:
             if item.change == change.name:
@@ -100,6 +101,9 @@ def _recorded(
     if commit.is_merge:
         people = [parse_person(value) for value in trailer_values(commit.message, "Approved-by")]
         approvals = [Approval(p.identity, "trailer", True) for p in people if p is not None]
+        if approvals and change.requester.lower() in (commit.author_email.lower(), commit.committer_email.lower()):
+            # The requester made the merge: its trailers are their own claim, not evidence of anyone's approval.
+            return [], excluded, "trailers written by the requester (not counted)", {}
         excluded.setdefault(commit.author_email.lower(), "merged it (no self-approval)")
         return approvals, excluded, ("trailers" if approvals else None), {}
     return [], excluded, None, {}

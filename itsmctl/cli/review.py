@@ -17,11 +17,11 @@ from itsmctl.vcs.reviews import STATUS_CONTEXT
 
 def _summary(outcome: ReviewOutcome) -> str:
     due = outcome.due()
+    if not outcome.satisfied:
+        return "missing: " + "; ".join(outcome.missing())
     if not due:
         return "no change in this pull request needs approval now"
-    if outcome.satisfied:
-        return f"approvals complete for {len(due)} change(s)"
-    return "missing: " + "; ".join(outcome.missing())
+    return f"approvals complete for {len(due)} change(s)"
 
 
 @click.command()

@@ -41,12 +41,25 @@ class ReviewOutcome:
         """Changes this pull request authorises: their approvals must be complete."""
         return [item for item in self.plan.changes if item.grants_authorisation and item.needs]
 
+    def unreadable(self) -> list[str]:
+        """Changes the pull request adds or edits that are invalid at its head, so cannot be judged.
+
+        An invalid record is left out of the plan; without this, a pull request that
+        approves a change and adds an unknown field (``approvedBy: [...]``, say) would
+        pass for one that needs no approval. It fails closed instead.
+        """
+        judged = {item.change.name for item in self.plan.changes}
+        return sorted(
+            {d.name for d in self.plan.records if d.kind == "Change" and d.action != "removed" and d.name not in judged}
+        )
+
     @property
     def satisfied(self) -> bool:
-        return all(all(r.satisfied for r in self.results[item.change.name]) for item in self.due())
+        ready = all(all(r.satisfied for r in self.results[item.change.name]) for item in self.due())
+        return ready and not self.unreadable()
 
     def missing(self) -> list[str]:
-        lines = []
+        lines = [f"{name}: invalid at the head, so its approvals cannot be checked" for name in self.unreadable()]
         for item in self.due():
             for result in self.results[item.change.name]:
                 if not result.satisfied:
