@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import git
-
 from itsmctl.audit.evidence import Evidence
 from itsmctl.findings import Finding, Location, Severity
 from itsmctl.flow.approvals import (
@@ -23,6 +21,7 @@ from itsmctl.model.kinds import Change, Policy, Window
 from itsmctl.risk.freezes import freeze_hits
 from itsmctl.risk.planning import Planning
 from itsmctl.risk.score import assess
+from itsmctl.vcs.authors import MergedAuthors
 from itsmctl.vcs.log import CommitInfo
 from itsmctl.vcs.trailers import parse_person, trailer_values
 
@@ -83,7 +82,7 @@ class ApprovalCheck:
 
 
 def _recorded(
-    commit: CommitInfo, evidence: Evidence | None, change: Change
+    commit: CommitInfo, evidence: Evidence | None, change: Change, authors: MergedAuthors
 ) -> tuple[list[Approval], dict[str, str], str | None, dict[str, set[str]]]:
     """Approvals recorded for the commit, who could not approve, the source, and per-team approvers the review verified."""
     excluded = {change.requester.lower(): f"requested {change.name} (no self-approval)"}
@@ -105,6 +104,9 @@ def _recorded(
             # The requester made the merge: its trailers are their own claim, not evidence of anyone's approval.
             return [], excluded, "trailers written by the requester (not counted)", {}
         excluded.setdefault(commit.author_email.lower(), "merged it (no self-approval)")
+        if approvals:  # as for `plan --approvals trailers`: whoever wrote the merged commits is an author too
+            for author in sorted(authors.of(commit)):
+                excluded.setdefault(author, "authored the merged commits (no self-approval)")
         return approvals, excluded, ("trailers" if approvals else None), {}
     return [], excluded, None, {}
 
@@ -116,14 +118,14 @@ def approvals_at(
     planning: Planning,
     live: LiveCatalog,
     evidence: Evidence | None,
-    repo: git.Repo,
+    authors: MergedAuthors,
 ) -> ApprovalCheck:
     risk = assess(change, planning)
     if change.type == "standard" and template_match(change, live.catalog, risk.level):
         return ApprovalCheck([], [], "standard change template")
     policies = [*trusted.policies, *live.policies()]
     needs = required_approvals(change, policies, trusted.owner_of, risk.level, risk.score)
-    approvals, excluded, source, verified = _recorded(commit, evidence, change)
+    approvals, excluded, source, verified = _recorded(commit, evidence, change, authors)
 
     def is_member(team: str, identity: str) -> bool:
         return identity in trusted.members.get(team, frozenset()) or identity in verified.get(team, set())

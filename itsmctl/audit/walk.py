@@ -25,6 +25,7 @@ from itsmctl.load.discover import RECORD_ROOTS
 from itsmctl.load.discover import is_record_file as is_record_path
 from itsmctl.model.kinds import Change, Window
 from itsmctl.risk.history import PastOutcome
+from itsmctl.vcs.authors import MergedAuthors
 from itsmctl.vcs.blobs import read_blobs
 from itsmctl.vcs.git import resolve_commit
 from itsmctl.vcs.log import ZERO_SHA, CommitInfo, ancestry, iter_first_parent_commits
@@ -43,6 +44,7 @@ def is_record_file(path: str | None) -> bool:
 class _Walk:
     repo: git.Repo
     notes: dict[str, Evidence]
+    authors: MergedAuthors
     live: LiveCatalog = field(default_factory=LiveCatalog)
     trails: dict[str, ChangeTrail] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
@@ -146,7 +148,7 @@ class _Walk:
             self.approved_windows[change.name] = change.window
         planning = self.live.planning(change)
         result = checks.approvals_at(
-            commit, change, trusted, planning, self.live, self.notes.get(commit.sha), self.repo
+            commit, change, trusted, planning, self.live, self.notes.get(commit.sha), self.authors
         )
         trail.required = [need.label for need in result.needs]
         trail.approvals = sorted({who for r in result.results for who in r.approvers})
@@ -183,7 +185,7 @@ def run_audit(repo: git.Repo, rev: str = "HEAD") -> AuditReport:
     head = resolve_commit(repo, rev)
     findings: list[Finding] = []
     notes = _notes(repo, findings)
-    walk = _Walk(repo, notes, findings=findings)
+    walk = _Walk(repo, notes, MergedAuthors(repo, head.hexsha), findings=findings)
     commits = 0
     batch: list[CommitInfo] = []
 
