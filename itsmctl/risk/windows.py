@@ -98,9 +98,14 @@ def _occurrences(rule_text: str, zone_key: str, start: str) -> _Occurrences:
     return _Occurrences(_parse(rule_text, zone_key, start))
 
 
+def _occurrences_of(window: MaintenanceWindow) -> _Occurrences:
+    """The window's occurrence cache; raises RuleError, as ``parse_rule`` does, for a bad rule."""
+    return _occurrences(window.rrule, window.timezone.key, window.start or DEFAULT_START)
+
+
 def window_covers(window: MaintenanceWindow, start: datetime, end: datetime) -> bool:
     """Whether one occurrence of the maintenance window contains [start, end]."""
-    occurrences = _occurrences(window.rrule, window.timezone.key, window.start or DEFAULT_START)
+    occurrences = _occurrences_of(window)
     for begin in occurrences.latest_at_or_before(start):
         if end <= begin + window.duration:
             return True
@@ -123,6 +128,4 @@ def next_occurrences(window: MaintenanceWindow, after: datetime, count: int = 3)
     Served from the per-year occurrence cache: rrule.after() walks from the
     rule's first day, which costs thousands of steps for a daily window.
     """
-    parse_rule(window)  # raises RuleError for a bad rule
-    occurrences = _occurrences(window.rrule, window.timezone.key, window.start or DEFAULT_START)
-    return [Occurrence(begin, begin + window.duration) for begin in occurrences.first_after(after, count)]
+    return [Occurrence(begin, begin + window.duration) for begin in _occurrences_of(window).first_after(after, count)]
