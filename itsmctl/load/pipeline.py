@@ -62,17 +62,23 @@ _worker_policies = PolicyEvaluator([])
 _worker_max_bytes = 0
 _worker_cache = FileCache(None)
 _worker_fingerprint = b""
+_worker_keep_bodies = False
 
 
 def _init_worker(
-    policy_sources: list[Source], max_bytes: int, cache_directory: Path | None, fingerprint: bytes
+    policy_sources: list[Source],
+    max_bytes: int,
+    cache_directory: Path | None,
+    fingerprint: bytes,
+    keep_bodies: bool,
 ) -> None:
     import gc
 
     gc.disable()  # see gcpause: the worker only builds acyclic data
-    global _worker_policies, _worker_max_bytes, _worker_cache, _worker_fingerprint
+    global _worker_policies, _worker_max_bytes, _worker_cache, _worker_fingerprint, _worker_keep_bodies
     _worker_cache = FileCache(cache_directory)
     _worker_fingerprint = fingerprint
+    _worker_keep_bodies = keep_bodies
     records: list[Record] = []
     for path, data in policy_sources:
         loaded, _ = _process(path, data, max_bytes, None)
@@ -81,15 +87,9 @@ def _init_worker(
     _worker_max_bytes = max_bytes
 
 
-def _work(chunk: list[Source]) -> bytes:
-    """A chunk's results as pickled bytes: sent to the main process and cached as they are."""
-    payload = dumps([_process(path, data, _worker_max_bytes, _worker_policies) for path, data in chunk])
-    _worker_cache.put(chunk_key(_worker_fingerprint, chunk), payload)
-    return payload
-
-
-def _work_keeping_bodies(chunk: list[Source]) -> tuple[bytes, bytes]:
-    """Like ``_work``, plus the records' documents, for a caller that reads every body.
+def _work(chunk: list[Source]) -> tuple[bytes, bytes | None]:
+    """A chunk's results as pickled bytes (sent to the main process and cached as they are),
+    and, for a caller that reads every record's document, the documents too.
 
     Records cross processes (and the cache) without their body, which is parsed
     again on demand; sending the bodies along costs less than that second parse.
@@ -97,6 +97,8 @@ def _work_keeping_bodies(chunk: list[Source]) -> tuple[bytes, bytes]:
     outcomes = [_process(path, data, _worker_max_bytes, _worker_policies) for path, data in chunk]
     payload = dumps(outcomes)
     _worker_cache.put(chunk_key(_worker_fingerprint, chunk), payload)
+    if not _worker_keep_bodies:
+        return payload, None
     return payload, dumps([[record.body for record in records] for records, _ in outcomes])
 
 
@@ -186,18 +188,15 @@ def process_all(
             results[path] = reattach(outcome, path, data)
     workers = job_count(sum(len(data) for chunk in missing for _, data in chunk), jobs)
     if workers > 1 and len(missing) > 1:
-        arguments = (policy_files, max_bytes, cache.directory, fingerprint)
+        arguments = (policy_files, max_bytes, cache.directory, fingerprint, keep_bodies)
         with _context().Pool(workers, _init_worker, arguments) as pool:
-            if keep_bodies:
-                for chunk, (payload, bodies) in zip(missing, pool.imap(_work_keeping_bodies, missing), strict=True):
-                    for (path, data), outcome, documents in zip(chunk, loads(payload), loads(bodies), strict=True):  # type: ignore[arg-type]
-                        results[path] = reattach(outcome, path, data)
-                        for record, body in zip(outcome[0], documents, strict=True):
+            for chunk, (payload, bodies) in zip(missing, pool.imap(_work, missing), strict=True):
+                documents = loads(bodies) if bodies is not None else [None] * len(chunk)
+                for (path, data), outcome, kept in zip(chunk, loads(payload), documents, strict=True):  # type: ignore[arg-type]
+                    results[path] = reattach(outcome, path, data)
+                    if kept is not None:
+                        for record, body in zip(outcome[0], kept, strict=True):
                             record.body = body
-            else:
-                for chunk, payload in zip(missing, pool.imap(_work, missing), strict=True):
-                    for (path, data), outcome in zip(chunk, loads(payload), strict=True):  # type: ignore[arg-type]
-                        results[path] = reattach(outcome, path, data)
     else:
         for chunk in missing:
             outcomes = [_process(path, data, max_bytes, evaluator) for path, data in chunk]
