@@ -56,7 +56,8 @@ def environment() -> Environment:
 @dataclass(frozen=True)
 class Job:
     kind: str  # "service", "team", "ci", "change", "common", "json-part"
-    names: tuple[str, ...]
+    names: tuple[str, ...] = ()
+    records: range = range(0)  # for "json-part": which of the catalog's records
 
 
 # Set in the parent before forking; read by workers (copy-on-write, never pickled).
@@ -105,8 +106,8 @@ def _render_job(job: Job) -> int:
     assert _SITE is not None and _OUT is not None
     env = _environment()
     if job.kind == "json-part":
-        index, start, stop = (int(x) for x in job.names)
-        pages.catalog_json_part(_SITE, _OUT / _PARTS / f"{index:04d}", start, stop)
+        span = job.records
+        pages.catalog_json_part(_SITE, _OUT / _PARTS / f"{span.start:012d}", span.start, span.stop)
         return 0
     if job.kind == "common":
         for part in job.names:
@@ -126,9 +127,9 @@ def _by_file(names: dict[str, Any]) -> list[str]:
 def _jobs(site: SiteData) -> list[Job]:
     """Largest work first (catalog.json parts, services), so no worker idles at the end."""
     catalog = site.catalog
+    count = len(catalog.records)
     jobs = [
-        Job("json-part", (str(i), str(start), str(min(start + _JSON_PART, len(catalog.records)))))
-        for i, start in enumerate(range(0, len(catalog.records), _JSON_PART))
+        Job("json-part", records=range(start, min(start + _JSON_PART, count))) for start in range(0, count, _JSON_PART)
     ]
     jobs.append(Job("common", COMMON_PARTS))
     for kind, names in (
