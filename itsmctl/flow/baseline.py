@@ -92,12 +92,15 @@ def stricter(risks: Iterable[CatalogRisk]) -> CatalogRisk:
 
 
 def risk_bases(risks: Iterable[CatalogRisk]) -> list[RiskBasis]:
-    """Each catalog's reading and, when the highest level and highest score come from different ones, both together."""
-    bases = [risk.basis for risk in risks]
+    """Each catalog's reading, and the maxima together when no single reading has both."""
+    return with_maxima([risk.basis for risk in risks])
+
+
+def with_maxima(bases: list[RiskBasis]) -> list[RiskBasis]:
     level = max((b.level for b in bases), key=LEVELS.index)
     score = max(b.score for b in bases)
     if all((b.level, b.score) != (level, score) for b in bases):
-        bases.append(RiskBasis(level, score, "the stricter of both catalogs"))
+        return [*bases, RiskBasis(level, score, "the stricter of both catalogs")]
     return bases
 
 
