@@ -205,6 +205,8 @@ def test_history_deleted_by_the_pr_does_not_lower_its_own_risk(repo: GitRepo, ru
     assert _needed_teams(payload) >= {"team:sre"}
     by_catalog = payload["changes"][0]["riskByCatalog"]
     assert by_catalog["head"]["score"] < 20 <= by_catalog["base"]["score"]
+    # ... and deleting the failed change needs the owner of what it changed.
+    assert [(n["team"], n["records"]) for n in payload["recordOwners"]["required"]] == [("team:ops", ["change:chg-0"])]
 
 
 def test_a_conflicting_change_deleted_by_the_pr_still_counts(repo: GitRepo, run_cli) -> None:  # type: ignore[no-untyped-def]

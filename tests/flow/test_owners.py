@@ -6,7 +6,8 @@ import pytest
 
 from itsmctl.flow.diff import FieldChange, RecordDiff
 from itsmctl.flow.owners import REQUIREMENT, base_owners, record_owner_needs
-from tests.conftest import GOLD_SLA, ci, load_text, service, team
+from tests.conftest import GOLD_SLA, change, ci, load_text, service, team
+from tests.slm.test_compliance import incident
 
 TEMPLATE = (
     "apiVersion: itsm/v1\nkind: StandardChange\nmetadata: {name: patch}\n"
@@ -69,7 +70,7 @@ def test_needs_group_records_by_owner_and_say_why(base) -> None:  # type: ignore
         (REQUIREMENT, "team:data", 1, ("ci:db", "service:cart")),
         (REQUIREMENT, "team:ops", 1, ("service:shop",)),
     ]
-    assert needs[1].label == "1 approval(s) from team:ops, owner of the edited service:shop"
+    assert needs[1].label == "1 approval(s) from team:ops, owner of the edited or removed service:shop"
     assert needs[1].reason == "owned by team:ops on the base branch"
     assert not any(n.allow_self for n in needs)
 
@@ -86,3 +87,24 @@ def test_a_long_list_of_records_is_cut_in_the_label(base) -> None:  # type: igno
     (need,) = record_owner_needs([_edited("ConfigurationItem", f"host-{i}") for i in range(8)], catalog)
     assert need.label.endswith("host-4 and 3 more")
     assert len(need.records) == 8
+
+
+def test_removing_a_change_or_an_incident_needs_the_owners_of_what_it_is_about() -> None:
+    past = change("chg-0", "[ci:db, service:shop]", "2026-11-01T22:00:00Z", "2026-11-01T23:00:00Z", "failed")
+    catalog = load_text(
+        team("ops"),
+        team("data", "[dan]"),
+        GOLD_SLA,
+        ci("db").replace("team:ops", "team:data"),
+        service("shop", tier=1, depends="[ci:db]"),
+        past.replace("  status: failed\n", "  status: failed\n  outcome: {summary: broke}\n"),
+        incident("inc-1", "2026-11-01T22:30:00Z", "2026-11-01T23:30:00Z"),
+    ).catalog
+    assert "chg-0" in catalog.changes and "inc-1" in catalog.incidents
+    removed = [_edited("Change", "chg-0", "removed"), _edited("Incident", "inc-1", "removed")]
+    assert [(n.team, n.records) for n in record_owner_needs(removed, catalog)] == [
+        ("team:data", ("change:chg-0",)),
+        ("team:ops", ("change:chg-0", "incident:inc-1")),
+    ]
+    # Editing them is their own business: a change carries its own requirements, incidents are updated while open.
+    assert record_owner_needs([_edited("Change", "chg-0"), _edited("Incident", "inc-1")], catalog) == []
