@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import git
 
 from itsmctl.errors import ItsmError
-from itsmctl.flow.approvals import Approval, NeedResult, count_approvals, team_members
+from itsmctl.flow.approvals import Approval, Membership, NeedResult, count_approvals, team_members
 from itsmctl.flow.plan import ChangePlan, Plan, build_plan
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Team
@@ -121,8 +121,8 @@ def check_approvals(
 
 
 def check_record_approvals(
-    plan: Plan, approvals: list[Approval], authors: dict[str, str], is_member
-) -> list[NeedResult]:  # type: ignore[no-untyped-def]
+    plan: Plan, approvals: list[Approval], authors: dict[str, str], is_member: Membership
+) -> list[NeedResult]:
     """Count approvals for the owners of the records the pull request edits.
 
     The authors are out, and so is the requester of every change in the pull
