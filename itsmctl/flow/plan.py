@@ -202,7 +202,8 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
     owners_of = (trusted.owner_of, head_loaded.catalog.owner_of)
     findings = list(validation.findings)
     checks = BaseChecks(trusted, at_base, head_loaded.locator, findings)
-    checks.policy_rules(after[(d.kind, d.name)] for d in records if d.action != "removed")
+    if "Policy" in edited_kinds:  # otherwise the base's rules are the head's, which validate applied
+        checks.policy_rules(after[(d.kind, d.name)] for d in records if d.action != "removed")
     changes: list[ChangePlan] = []
     for diff in records:
         if diff.kind != "Change" or diff.action == "removed":
