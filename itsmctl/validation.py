@@ -23,9 +23,12 @@ class ValidationResult:
     policy_rules: dict[str, str] = field(default_factory=dict)
 
 
-def check_loaded(loaded: LoadResult) -> ValidationResult:
-    """Run every built-in rule and every policy rule over loaded records."""
-    ctx = CheckContext(loaded.catalog, loaded.locator)
+def check_loaded(loaded: LoadResult, ctx: CheckContext | None = None) -> ValidationResult:
+    """Run every built-in rule and every policy rule over loaded records.
+
+    Pass ``ctx`` to keep what the rules computed and shared (the planning context, say) for later use.
+    """
+    ctx = ctx or CheckContext(loaded.catalog, loaded.locator)
     findings = list(loaded.findings)
     with gc_paused():
         for info in REGISTRY.values():

@@ -11,7 +11,7 @@ approval (unless the policy allows it), a bot's, or one from outside the team.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from itsmctl.model.catalog import Catalog
@@ -26,6 +26,29 @@ class ApprovalNeed:
     team: str  # team:NAME whose members may approve
     count: int
     allow_self: bool
+    # Why it applies, when that is not obvious: "risk from the base catalog: medium (30)".
+    reason: str = ""
+    # For the owners of edited records: the records (kind:name) that bring it in.
+    records: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RiskBasis:
+    """One reading of a change's risk, and the catalog it was read from (for explanations)."""
+
+    level: str
+    score: int
+    source: str = ""  # e.g. "the base catalog"
+
+    def describe(self) -> str:
+        return (
+            f"risk from {self.source}: {self.level} ({self.score})"
+            if self.source
+            else f"risk {self.level} ({self.score})"
+        )
+
+
+OwnerOf = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -87,13 +110,35 @@ def applicable_requirements(
 
 
 def required_approvals(
-    change: Change, policies: Iterable[Policy], owner_of: Callable[[str], str | None], risk_level: str, risk_score: int
+    change: Change, policies: Iterable[Policy], owner_of: OwnerOf, risk_level: str, risk_score: int
 ) -> list[ApprovalNeed]:
     """What approvals policy requires; ``owner_of`` gives the owning team of a target (from a trusted revision)."""
+    return stricter_approvals(change, policies, (owner_of,), (RiskBasis(risk_level, risk_score),))
+
+
+def stricter_approvals(
+    change: Change, policies: Iterable[Policy], owners_of: Sequence[OwnerOf], risks: Sequence[RiskBasis]
+) -> list[ApprovalNeed]:
+    """Everything that any reading requires: every requirement whose ``when`` holds under one of ``risks``,
+    and for ``owners`` the owning team of each target under any of ``owners_of``.
+
+    A pull request can edit what its own requirements are computed from (a
+    target's tier, a risk weight, an owner), so ``plan`` reads them from both the
+    base branch and the head and asks for the union: what either would require.
+    """
+    policies = list(dict.fromkeys(policies))  # the base's and the head's are often the very same records
+    applying: dict[tuple[Policy, int], list[RiskBasis]] = {}
+    for basis in risks:
+        for policy, index in applicable_requirements(change, policies, basis.level, basis.score):
+            found = applying.setdefault((policy, index), [])
+            if basis not in found:
+                found.append(basis)
     needs: list[ApprovalNeed] = []
-    for policy, index in applicable_requirements(change, policies, risk_level, risk_score):
+    for (policy, index), bases in applying.items():
         requirement = policy.approvals[index]
         requirement_id = f"{policy.name}/{requirement.id}"
+        # Say which reading brought it in only when some reading would not have.
+        reason = "; ".join(b.describe() for b in bases) if len(bases) < len(risks) else ""
         for rule in requirement.require:
             if rule.team:
                 needs.append(
@@ -103,10 +148,11 @@ def required_approvals(
                         rule.team,
                         rule.count,
                         requirement.allow_self_approval,
+                        reason,
                     )
                 )
             if rule.owners:
-                owners = sorted({owner for ref in change.target_refs if (owner := owner_of(ref))})
+                owners = sorted({owner for ref in change.target_refs for lookup in owners_of if (owner := lookup(ref))})
                 for owner in owners:
                     needs.append(
                         ApprovalNeed(
@@ -115,6 +161,7 @@ def required_approvals(
                             owner,
                             rule.count,
                             requirement.allow_self_approval,
+                            reason,
                         )
                     )
     return _merge(needs)
@@ -129,6 +176,7 @@ def _merge(needs: list[ApprovalNeed]) -> list[ApprovalNeed]:
             merged[need.team] = need
             continue
         larger = need if need.count > existing.count else existing
+        reasons = [r for r in dict.fromkeys((existing.reason, need.reason)) if r]
         merged[need.team] = ApprovalNeed(
             f"{existing.requirement}, {need.requirement}",
             larger.label,
@@ -136,6 +184,9 @@ def _merge(needs: list[ApprovalNeed]) -> list[ApprovalNeed]:
             larger.count,
             # Self-approval only where every requirement allows it.
             need.allow_self and existing.allow_self,
+            # A requirement that holds on every reading needs no reason; merged with one that does, it still holds.
+            "" if not (existing.reason and need.reason) else "; ".join(reasons),
+            tuple(dict.fromkeys((*existing.records, *need.records))),
         )
     return list(merged.values())
 

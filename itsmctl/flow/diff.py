@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _MISSING = object()
@@ -24,6 +24,18 @@ class FieldChange:
 
     def shown(self, value: Any) -> Any:
         return None if value is _MISSING else value
+
+
+@dataclass
+class RecordDiff:
+    """What a pull request did to one record (matched by kind and name, wherever its file is)."""
+
+    kind: str
+    name: str
+    action: str  # added | modified | removed
+    path: str
+    previous_path: str | None
+    fields: list[FieldChange] = field(default_factory=list)
 
 
 def _join(prefix: str, key: str | int) -> str:

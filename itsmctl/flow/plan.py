@@ -4,6 +4,9 @@ Three revisions matter: the head of the pull request, the base branch tip, and
 their merge base. What the pull request *did* is the diff merge-base -> head;
 what is *trusted* (teams, policies, owners used to decide who must approve) is
 the base branch tip, so a pull request cannot weaken the rules that judge it.
+Whatever else a requirement is computed from (risk, freezes, templates, policy
+rules) is read from both the base tip and the head, and the stricter counts
+(see ``baseline``); edits to owned records need their owners (see ``owners``).
 Only the head is loaded in full (and validated); of the other two revisions
 only the files that differ from the head are read, from git objects.
 """
@@ -15,16 +18,26 @@ from dataclasses import dataclass, field
 import git
 
 from itsmctl.findings import Finding, Severity, sort_findings
-from itsmctl.flow.approvals import ApprovalNeed, required_approvals
-from itsmctl.flow.diff import FieldChange, diff_values, touches
+from itsmctl.flow.approvals import ApprovalNeed, stricter_approvals
+from itsmctl.flow.baseline import (
+    BaseChecks,
+    CatalogRisk,
+    assess_on_both,
+    base_planning,
+    pre_approving_template,
+    risk_bases,
+    stricter,
+)
+from itsmctl.flow.diff import FieldChange, RecordDiff, diff_values, touches
 from itsmctl.flow.lifecycle import APPROVED_STATES, SCOPE_FIELDS, check_transition
-from itsmctl.flow.templates import template_match
+from itsmctl.flow.owners import record_owner_needs
+from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.load.records import LoadResult, index_catalog
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Policy
 from itsmctl.model.record import Record
-from itsmctl.risk.planning import Planning
-from itsmctl.risk.score import RiskAssessment, assess
+from itsmctl.risk.score import RiskAssessment
+from itsmctl.rules._planning import planning_of
 from itsmctl.rules.base import CheckContext
 from itsmctl.validation import ValidationResult, check_loaded
 from itsmctl.vcs.git import load_paths, load_revision, merge_base, resolve_commit
@@ -36,22 +49,26 @@ COLLISION_RULE = "change-id-collision"
 
 
 @dataclass
-class RecordDiff:
-    kind: str
-    name: str
-    action: str  # added | modified | removed
-    path: str
-    previous_path: str | None
-    fields: list[FieldChange] = field(default_factory=list)
-
-
-@dataclass
 class ChangePlan:
     change: Change
     previous: Change | None
-    risk: RiskAssessment
+    risks: tuple[CatalogRisk, ...]  # assessed on the head's catalog, then on the base branch's
     needs: list[ApprovalNeed]
     template: str | None  # the StandardChange that pre-approves it, when it matches
+
+    @property
+    def stricter_risk(self) -> CatalogRisk:
+        return stricter(self.risks)
+
+    @property
+    def risk(self) -> RiskAssessment:
+        """The higher of the readings: what the change is shown and judged with."""
+        return self.stricter_risk.assessment
+
+    @property
+    def risk_graph(self) -> DependencyGraph:
+        """The graph the shown risk's blast radius refers to."""
+        return self.stricter_risk.graph
 
     @property
     def transition(self) -> tuple[str | None, str]:
@@ -76,6 +93,8 @@ class Plan:
     validation: ValidationResult
     head_catalog: Catalog
     trusted_catalog: Catalog
+    # Approvals due for the owned records the pull request edits (``owners``), change or not.
+    record_needs: list[ApprovalNeed] = field(default_factory=list)
 
 
 def _changed_paths(repo: git.Repo, old: str, new: str) -> set[str]:
@@ -152,13 +171,18 @@ def _trusted_policies(trusted: Catalog, head: Catalog) -> list[Policy]:
     return [*trusted.policies.values(), *head.policies.values()]
 
 
+def _kinds_in(loaded: LoadResult, paths: set[str]) -> set[str]:
+    return {r.kind for r in loaded.catalog.records if r.path in paths and r.kind}
+
+
 def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
     base = resolve_commit(repo, base_rev)
     head = resolve_commit(repo, head_rev)
     ancestor = merge_base(repo, base, head)
 
     head_loaded = load_revision(repo, head.hexsha)
-    validation = check_loaded(head_loaded)
+    ctx = CheckContext(head_loaded.catalog, head_loaded.locator)
+    validation = check_loaded(head_loaded, ctx)
 
     pr_paths = _changed_paths(repo, ancestor.hexsha, head.hexsha)
     before_loaded = load_paths(repo, ancestor.hexsha, pr_paths)
@@ -171,10 +195,15 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
     after = _keyed(head_in_pr)
     records = _record_diffs(before, after)
 
-    ctx = CheckContext(head_loaded.catalog, head_loaded.locator)
-    planning = Planning(head_loaded.catalog)
+    planning = planning_of(ctx)  # the one validation built for the schedule rules
+    edited_kinds = _kinds_in(head_loaded, drift_paths) | _kinds_in(base_loaded, drift_paths)
+    at_base = base_planning(trusted, planning, edited_kinds)
     policies = _trusted_policies(trusted, head_loaded.catalog)
+    owners_of = (trusted.owner_of, head_loaded.catalog.owner_of)
     findings = list(validation.findings)
+    checks = BaseChecks(trusted, at_base, head_loaded.locator, findings)
+    if "Policy" in edited_kinds:  # otherwise the base's rules are the head's, which validate applied
+        checks.policy_rules(after[(d.kind, d.name)] for d in records if d.action != "removed")
     changes: list[ChangePlan] = []
     for diff in records:
         if diff.kind != "Change" or diff.action == "removed":
@@ -184,9 +213,12 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
             continue  # invalid at head: validation already reports why
         old_record = before.get(("Change", diff.name))
         previous = old_record.typed if old_record is not None else None
-        risk = assess(change, planning)
-        template = template_match(change, trusted, risk.level)
+        risks = assess_on_both(change, planning, at_base)
+        level = stricter(risks).assessment.level
+        template = pre_approving_template(change, trusted, head_loaded.catalog, level)
         findings.extend(_flow_findings(ctx, change, previous, diff.fields, template is not None))
+        checks.freezes(change, {h.freeze.name for h in planning.freeze_hits(change) if not h.allowed})
+        checks.template(change, head_loaded.catalog, level)
         if previous is None and diff.name in trusted.changes:
             other = trusted.changes[diff.name].record
             findings.append(
@@ -199,16 +231,17 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
                     "pick a new id: 'itsmctl new change' generates collision-free ones",
                 )
             )
-        needs = [] if template else required_approvals(change, policies, trusted.owner_of, risk.level, risk.score)
-        changes.append(ChangePlan(change, previous, risk, needs, template))
+        needs = [] if template else stricter_approvals(change, policies, owners_of, risk_bases(risks))
+        changes.append(ChangePlan(change, previous, risks, needs, template))
     return Plan(
         base=base.hexsha,
         head=head.hexsha,
         merge_base=ancestor.hexsha,
         records=records,
         changes=changes,
-        findings=sort_findings(findings),
+        findings=sort_findings([*findings, *checks.findings]),
         validation=validation,
         head_catalog=head_loaded.catalog,
         trusted_catalog=trusted,
+        record_needs=record_owner_needs(records, trusted),
     )

@@ -12,13 +12,13 @@ by GitHub's team membership: a pull request cannot enlist its own approvers.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import git
 
 from itsmctl.errors import ItsmError
-from itsmctl.flow.approvals import Approval, NeedResult, count_approvals, team_members
+from itsmctl.flow.approvals import Approval, Membership, NeedResult, count_approvals, team_members
 from itsmctl.flow.plan import ChangePlan, Plan, build_plan
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Team
@@ -36,6 +36,8 @@ class ReviewOutcome:
     pull: PullRequestInfo
     plan: Plan
     results: dict[str, list[NeedResult]]
+    # The owners of the records the pull request edits: due whatever else it does (``flow.owners``).
+    record_results: list[NeedResult] = field(default_factory=list)
 
     def due(self) -> list[ChangePlan]:
         """Changes this pull request authorises: their approvals must be complete."""
@@ -56,7 +58,8 @@ class ReviewOutcome:
     @property
     def satisfied(self) -> bool:
         ready = all(all(r.satisfied for r in self.results[item.change.name]) for item in self.due())
-        return ready and not self.unreadable()
+        owners = all(r.satisfied for r in self.record_results)
+        return ready and owners and not self.unreadable()
 
     def missing(self) -> list[str]:
         lines = [f"{name}: invalid at the head, so its approvals cannot be checked" for name in self.unreadable()]
@@ -64,6 +67,9 @@ class ReviewOutcome:
             for result in self.results[item.change.name]:
                 if not result.satisfied:
                     lines.append(f"{item.change.name}: {result.missing} more from {result.need.team}")
+        for result in self.record_results:
+            if not result.satisfied:
+                lines.append(f"edited records: {result.missing} more from {result.need.team}")
         return lines
 
 
@@ -114,6 +120,22 @@ def check_approvals(
     }
 
 
+def check_record_approvals(
+    plan: Plan, approvals: list[Approval], authors: dict[str, str], is_member: Membership
+) -> list[NeedResult]:
+    """Count approvals for the owners of the records the pull request edits.
+
+    The authors are out, and so is the requester of every change in the pull
+    request: the record edits are part of what they ask for.
+    """
+    excluded = {identity.lower(): why for identity, why in authors.items()}
+    for item in plan.changes:
+        excluded.setdefault(
+            item.change.requester.lower(), f"requested {item.change.name} in this pull request (no self-approval)"
+        )
+    return count_approvals(plan.record_needs, approvals, excluded, is_member)
+
+
 def review_pull_request(repo: git.Repo, client: GitHubClient, number: int, base: str | None = None) -> ReviewOutcome:
     """Plan the pull request and count its reviews; ``base`` overrides the base (e.g. the merge's first parent)."""
     pull = client.pull_request(number)
@@ -133,5 +155,6 @@ def review_pull_request(repo: git.Repo, client: GitHubClient, number: int, base:
     plan = build_plan(repo, base, pull.head_sha)
     approvals = approvals_from_reviews(client.reviews(number), pull.head_sha)
     authors = {pull.author: "opened the pull request (no self-approval)"}
-    results = check_approvals(plan, approvals, authors, membership(plan.trusted_catalog, client))
-    return ReviewOutcome(pull, plan, results)
+    is_member = membership(plan.trusted_catalog, client)
+    results = check_approvals(plan, approvals, authors, is_member)
+    return ReviewOutcome(pull, plan, results, check_record_approvals(plan, approvals, authors, is_member))

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from itsmctl.findings import count_by_severity
-from itsmctl.flow.approvals import NeedResult
+from itsmctl.flow.approvals import ApprovalNeed, NeedResult
 from itsmctl.flow.plan import ChangePlan, Plan
 from itsmctl.report.escape import markdown as md
 from itsmctl.report.escape import markdown_code as code
@@ -20,9 +20,21 @@ COMMENT_MARKER = "<!-- itsmctl:plan -->"
 _LEVEL_BADGE = {"low": "🟢 low", "medium": "🟡 medium", "high": "🟠 high", "critical": "🔴 critical"}
 
 
-def _needs_dict(item: ChangePlan, results: list[NeedResult] | None) -> dict[str, Any]:
-    required = [{"requirement": n.requirement, "team": n.team, "count": n.count, "label": n.label} for n in item.needs]
-    payload: dict[str, Any] = {"preApprovedBy": item.template, "required": required}
+def _need_dict(need: ApprovalNeed) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "requirement": need.requirement,
+        "team": need.team,
+        "count": need.count,
+        "label": need.label,
+        "reason": need.reason,
+    }
+    if need.records:
+        shown["records"] = list(need.records)
+    return shown
+
+
+def _requirements_dict(needs: list[ApprovalNeed], results: list[NeedResult] | None) -> dict[str, Any]:
+    payload: dict[str, Any] = {"required": [_need_dict(n) for n in needs]}
     if results is not None:
         payload["received"] = [
             {
@@ -38,22 +50,45 @@ def _needs_dict(item: ChangePlan, results: list[NeedResult] | None) -> dict[str,
     return payload
 
 
-def render_json(plan: Plan, approvals: dict[str, list[NeedResult]] | None = None) -> str:
-    graph = None
+def _needs_dict(item: ChangePlan, results: list[NeedResult] | None) -> dict[str, Any]:
+    return {"preApprovedBy": item.template, **_requirements_dict(item.needs, results)}
+
+
+def _risk_by_catalog(item: ChangePlan) -> dict[str, Any]:
+    return {r.catalog: {"level": r.assessment.level, "score": r.assessment.score} for r in item.risks}
+
+
+def _risk_headline(item: ChangePlan) -> str:
+    """``medium (30)``, and where it comes from when the catalogs disagree."""
+    shown = item.stricter_risk
+    headline = f"{shown.assessment.level} ({shown.assessment.score})"
+    others = [
+        r
+        for r in item.risks
+        if (r.assessment.level, r.assessment.score) != (shown.assessment.level, shown.assessment.score)
+    ]
+    if others:
+        other = "; ".join(f"{r.basis.source}: {r.assessment.level} ({r.assessment.score})" for r in others)
+        headline += f" from {shown.basis.source} ({other})"
+    return headline
+
+
+def render_json(
+    plan: Plan,
+    approvals: dict[str, list[NeedResult]] | None = None,
+    record_results: list[NeedResult] | None = None,
+) -> str:
     changes = []
     for item in plan.changes:
-        risk = item.risk
-        if graph is None:
-            from itsmctl.graph.cmdb import build_graph
-
-            graph = build_graph(plan.head_catalog)
         before, after = item.transition
         changes.append(
             {
                 "change": item.change.name,
                 "path": item.change.record.path,
                 "transition": {"from": before, "to": after},
-                "risk": assessment_to_dict(risk, graph),
+                "risk": assessment_to_dict(item.risk, item.risk_graph),
+                "riskFrom": item.stricter_risk.catalog,
+                "riskByCatalog": _risk_by_catalog(item),
                 "approvals": _needs_dict(item, approvals.get(item.change.name) if approvals is not None else None),
             }
         )
@@ -74,6 +109,7 @@ def render_json(plan: Plan, approvals: dict[str, list[NeedResult]] | None = None
             for r in plan.records
         ],
         "changes": changes,
+        "recordOwners": _requirements_dict(plan.record_needs, record_results),
         "findings": [finding_to_dict(f, details=False) for f in plan.findings],
         "summary": {**count_by_severity(plan.findings), "records": len(plan.records), "changes": len(plan.changes)},
     }
@@ -84,6 +120,12 @@ def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value
     text = text.replace("\n", " ")
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _need_line(need: ApprovalNeed) -> str:
+    # Record names in labels come from the pull request.
+    why = f"  ({terminal(need.reason)})" if need.reason else ""
+    return f"  needs {terminal(need.label)}  [{terminal(need.requirement)}]{why}"
 
 
 def render_text(plan: Plan) -> str:
@@ -101,15 +143,17 @@ def render_text(plan: Plan) -> str:
         lines.append("  no record changes")
     for item in plan.changes:
         before, after = item.transition
-        risk = item.risk
         lines.append("")
         lines.append(
-            f"{click.style(item.change.name, bold=True)}: {before or 'new'} -> {after}, risk {risk.level} ({risk.score})"
+            f"{click.style(item.change.name, bold=True)}: {before or 'new'} -> {after}, risk {_risk_headline(item)}"
         )
         if item.template:
             lines.append(f"  pre-approved by {item.template}")
-        for need in item.needs:
-            lines.append(f"  needs {need.label}  [{need.requirement}]")
+        lines += [_need_line(need) for need in item.needs]
+    if plan.record_needs:
+        lines.append("")
+        lines.append("edited records need their owners' approval:")
+        lines += [_need_line(need) for need in plan.record_needs]
     if plan.findings:
         lines.append("")
         for f in plan.findings:
@@ -131,8 +175,23 @@ def _approval_cell(item: ChangePlan, results: list[NeedResult] | None) -> str:
     )
 
 
-def _change_section(item: ChangePlan, results: list[NeedResult] | None, graph: Any) -> list[str]:
+def _approvals_table(needs: list[ApprovalNeed], results: list[NeedResult] | None) -> list[str]:
+    lines = ["| required | why | approved by | missing |", "|---|---|---|---|"]
+    if results is None:
+        return lines + [f"| {md(n.label)} | {md(n.reason)} | (not checked) | |" for n in needs]
+    for r in results:
+        approvers = ", ".join(code(a) for a in r.approvers) or "nobody yet"
+        missing = f"{r.missing}" if r.missing else "✅"
+        lines.append(f"| {md(r.need.label)} | {md(r.need.reason)} | {approvers} | {missing} |")
+    rejected = [(who, why) for r in results for who, why in r.rejected]
+    for who, why in dict.fromkeys(rejected):
+        lines.append(f"- not counted: {code(who)}: {md(why)}")
+    return lines
+
+
+def _change_section(item: ChangePlan, results: list[NeedResult] | None) -> list[str]:
     risk = item.risk
+    graph = item.risk_graph
     change = item.change
     lines = [
         f"### {code(change.name)} {md(change.title)}",
@@ -140,6 +199,10 @@ def _change_section(item: ChangePlan, results: list[NeedResult] | None, graph: A
         f"**Risk: {_LEVEL_BADGE[risk.level]}**, score {risk.score}/100 = impact {risk.impact_score:.2f} × "
         f"likelihood {risk.likelihood_score:.2f} (matrix cell I{risk.impact_class}×L{risk.likelihood_class})",
         "",
+    ]
+    if len({(r.assessment.level, r.assessment.score) for r in item.risks}) > 1:
+        lines += [f"Risk {md(_risk_headline(item))}: the stricter reading counts.", ""]
+    lines += [
         "<details><summary>Risk factors</summary>",
         "",
         "| factor | points | reason |",
@@ -166,25 +229,16 @@ def _change_section(item: ChangePlan, results: list[NeedResult] | None, graph: A
     elif not item.needs:
         lines.append("**Approvals:** no policy requires any.")
     else:
-        lines += ["**Approvals:**", "", "| required | approved by | missing |", "|---|---|---|"]
-        if results is None:
-            lines += [f"| {md(n.label)} | (not checked) | |" for n in item.needs]
-        else:
-            for r in results:
-                approvers = ", ".join(code(a) for a in r.approvers) or "nobody yet"
-                missing = f"{r.missing}" if r.missing else "✅"
-                lines.append(f"| {md(r.need.label)} | {approvers} | {missing} |")
-            rejected = [(who, why) for r in results for who, why in r.rejected]
-            for who, why in dict.fromkeys(rejected):
-                lines.append(f"- not counted: {code(who)}: {md(why)}")
+        lines += ["**Approvals:**", "", *_approvals_table(item.needs, results)]
     lines.append("")
     return lines
 
 
-def render_markdown(plan: Plan, approvals: dict[str, list[NeedResult]] | None = None) -> str:
-    from itsmctl.graph.cmdb import build_graph
-
-    graph = build_graph(plan.head_catalog)
+def render_markdown(
+    plan: Plan,
+    approvals: dict[str, list[NeedResult]] | None = None,
+    record_results: list[NeedResult] | None = None,
+) -> str:
     counts = count_by_severity(plan.findings)
     lines = [COMMENT_MARKER, "## itsmctl change plan", ""]
     lines.append(
@@ -203,7 +257,15 @@ def render_markdown(plan: Plan, approvals: dict[str, list[NeedResult]] | None = 
         lines.append("")
         for item in plan.changes:
             results = approvals.get(item.change.name) if approvals is not None else None
-            lines += _change_section(item, results, graph)
+            lines += _change_section(item, results)
+    if plan.record_needs:
+        lines += [
+            "### Edited records",
+            "",
+            "Edits to owned records need their owners' approval (on the base branch).",
+            "",
+        ]
+        lines += [*_approvals_table(plan.record_needs, record_results), ""]
     if plan.findings:
         lines += [f"### Findings ({len(plan.findings)})", ""]
         for f in plan.findings[:50]:
