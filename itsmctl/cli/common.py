@@ -67,9 +67,20 @@ def report_exit(omitted: list[Omission], allow_invalid: bool, code: int = 0) -> 
     return max(code, 1)
 
 
+def invalid_record_error(result: LoadResult, ref: str) -> ItsmError | None:
+    """The error for a reference to a record that exists but is invalid (so left out), else None."""
+    record = result.catalog.by_ref.get(ref)
+    if record is None or result.catalog.typed(ref) is not None:
+        return None
+    where = terminal(f"{record.path}:{record.line}")
+    return ItsmError(f"{ref} ({where}) is invalid and was left out; run 'itsmctl validate'")
+
+
 def find_change(result: LoadResult, name: str) -> Change:
     name = name.removeprefix("change:")
     change = result.catalog.changes.get(name)
+    if change is None and (invalid := invalid_record_error(result, f"change:{name}")):
+        raise invalid
     if change is None:
         import difflib
 
@@ -89,6 +100,8 @@ def check_ref(result: LoadResult, ref: str) -> str:
         raise ItsmError(f"write the reference as service:NAME or ci:NAME, not {ref!r}")
     if ref.partition(":")[0] not in ("service", "ci"):
         raise ItsmError(f"{ref!r}: only services and CIs have dependencies")
+    if invalid := invalid_record_error(result, ref):
+        raise invalid
     if result.catalog.typed(ref) is None:
         import difflib
 

@@ -293,3 +293,17 @@ def test_a_hostile_record_name_is_no_formula_in_csv(run_cli, make_repo) -> None:
     rows = list(csv.reader(io.StringIO(result.stdout)))
     [row] = rows[rows.index(["omitted_path", "line", "kind", "name", "rule", "reason"]) + 1 :]
     assert [row[0], *row[2:4]] == ["catalog/evil.yaml", "Service", "'=1+2"]
+
+
+def test_asking_for_an_invalid_record_says_it_is_invalid(run_cli, example, broken_outage) -> None:  # type: ignore[no-untyped-def]
+    root, _ = broken_outage
+    _break_change(root, "chg-20261208-6c3c")
+    risk = run_cli("-C", str(root), "risk", "chg-20261208-6c3c", "--no-git-history")
+    assert risk.exit_code == 2 and "change:chg-20261208-6c3c (changes/2026/chg-20261208-6c3c.yaml:" in risk.stderr
+    assert "is invalid and was left out" in risk.stderr
+    path = root / "catalog" / "services" / "commerce.yaml"
+    head, marker, tail = path.read_text(encoding="utf-8").partition("name: checkout\n")
+    path.write_text(head + marker + tail.replace("tier: 1", "tier: 9", 1), encoding="utf-8")
+    for args in (("sla", "report", "--service", "checkout"), ("impact", "service:checkout")):
+        result = run_cli("-C", str(root), *args)
+        assert result.exit_code == 2 and "service:checkout (catalog/services/" in result.stderr, result.stderr
