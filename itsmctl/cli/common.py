@@ -8,10 +8,12 @@ import click
 
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Severity
+from itsmctl.load.omitted import Omission, omitted_records
 from itsmctl.load.records import LoadResult
 from itsmctl.load.repository import load_tree
 from itsmctl.model.kinds import Change
 from itsmctl.model.refs import NAME_PATTERN
+from itsmctl.report.escape import terminal
 from itsmctl.risk.planning import Planning
 
 
@@ -22,21 +24,63 @@ def repository_root() -> Path:
 
 
 def load_for_command(root: Path | None = None, keep_bodies: bool = False) -> LoadResult:
-    """Load the repository; records with errors are left out, with a warning."""
-    result = load_tree(root or repository_root(), keep_bodies=keep_bodies)
-    errors = sum(1 for finding in result.findings if finding.severity == Severity.ERROR)
-    if errors:
-        click.echo(
-            f"itsmctl: warning: the repository has {errors} validation error(s); "
-            "records with errors are left out (run 'itsmctl validate')",
-            err=True,
-        )
+    """Load the repository for a command that makes no report (``new``); see ``load_for_report``."""
+    result, omitted = load_for_report(root, keep_bodies)
+    if omitted:
+        click.echo(f"itsmctl: warning: {len(omitted)} invalid record(s) ignored (run 'itsmctl validate')", err=True)
     return result
+
+
+def load_for_report(root: Path | None = None, keep_bodies: bool = False) -> tuple[LoadResult, list[Omission]]:
+    """Load the repository, and list the records its catalog leaves out (see ``load.omitted``).
+
+    A report made from it must say what was left out and end with ``report_exit``.
+    Records that loaded but break a rule are kept: a warning points to ``validate``.
+    """
+    result = load_tree(root or repository_root(), keep_bodies=keep_bodies)
+    omitted = omitted_records(result)
+    errors = sum(1 for finding in result.findings if finding.severity == Severity.ERROR)
+    if errors and not omitted:  # otherwise report_exit lists what was left out
+        click.echo(
+            f"itsmctl: warning: the repository has {errors} validation error(s) (run 'itsmctl validate')", err=True
+        )
+    return result, omitted
+
+
+def report_exit(omitted: list[Omission], allow_invalid: bool, code: int = 0) -> int:
+    """The exit code of a report: ``code``, or 1 when it left records out and --allow-invalid was not given.
+
+    A report that silently omits an invalid record (an outage, a freeze, a change)
+    is a false pass; the list goes to stderr too, so a pipeline log shows it.
+    """
+    if not omitted:
+        return code
+    listing = "".join(f"\n  {terminal(entry.describe())}" for entry in omitted)
+    if allow_invalid:
+        click.echo(f"itsmctl: warning: {len(omitted)} invalid record(s) left out (--allow-invalid):{listing}", err=True)
+        return code
+    click.echo(
+        f"itsmctl: error: {len(omitted)} invalid record(s) left out of this report; fix them "
+        f"('itsmctl validate') or pass --allow-invalid to accept a report without them:{listing}",
+        err=True,
+    )
+    return max(code, 1)
+
+
+def invalid_record_error(result: LoadResult, ref: str) -> ItsmError | None:
+    """The error for a reference to a record that exists but is invalid (so left out), else None."""
+    record = result.catalog.by_ref.get(ref)
+    if record is None or result.catalog.typed(ref) is not None:
+        return None
+    where = terminal(f"{record.path}:{record.line}")
+    return ItsmError(f"{ref} ({where}) is invalid and was left out; run 'itsmctl validate'")
 
 
 def find_change(result: LoadResult, name: str) -> Change:
     name = name.removeprefix("change:")
     change = result.catalog.changes.get(name)
+    if change is None and (invalid := invalid_record_error(result, f"change:{name}")):
+        raise invalid
     if change is None:
         import difflib
 
@@ -56,6 +100,8 @@ def check_ref(result: LoadResult, ref: str) -> str:
         raise ItsmError(f"write the reference as service:NAME or ci:NAME, not {ref!r}")
     if ref.partition(":")[0] not in ("service", "ci"):
         raise ItsmError(f"{ref!r}: only services and CIs have dependencies")
+    if invalid := invalid_record_error(result, ref):
+        raise invalid
     if result.catalog.typed(ref) is None:
         import difflib
 

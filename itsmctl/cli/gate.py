@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import click
 
-from itsmctl.cli.common import load_for_command
+from itsmctl.cli.common import load_for_report
 from itsmctl.errors import ItsmError
 from itsmctl.flow.gate import decide
 from itsmctl.model.times import parse_cli_time
+from itsmctl.report import omitted as omitted_note
 from itsmctl.report.escape import terminal
 
 
@@ -23,14 +24,23 @@ from itsmctl.report.escape import terminal
 )
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def gate(service: str, ci: str | None, environment: str | None, moment: str, output_format: str) -> int:
-    """Exit 0 only when an approved change covers this deploy now, outside any freeze; else 1 with reasons."""
+    """Exit 0 only when an approved change covers this deploy now, outside any freeze; else 1 with reasons.
+
+    An invalid record (one the catalog cannot hold) keeps the gate closed: it
+    may be the freeze that forbids this deploy.
+    """
     try:
         at = parse_cli_time(moment) if moment != "now" else datetime.now(UTC)
     except ValueError as error:
         raise ItsmError(str(error)) from None
-    loaded = load_for_command()
+    loaded, omitted = load_for_report()
     decision = decide(
-        loaded.catalog, service.removeprefix("service:"), ci.removeprefix("ci:") if ci else None, environment, at
+        loaded.catalog,
+        service.removeprefix("service:"),
+        ci.removeprefix("ci:") if ci else None,
+        environment,
+        at,
+        omitted,
     )
     if output_format == "json":
         payload = {
@@ -46,6 +56,7 @@ def gate(service: str, ci: str | None, environment: str | None, moment: str, out
                 for c in decision.candidates
             ],
             "problems": decision.problems,
+            "omitted": omitted_note.to_json(decision.omitted),
         }
         click.echo(json.dumps(payload, indent=2))
     else:

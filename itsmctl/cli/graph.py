@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from itsmctl.cli.common import check_ref, load_for_command
-from itsmctl.cli.options import emit, output_option
+from itsmctl.cli.common import check_ref, load_for_report, report_exit
+from itsmctl.cli.options import allow_invalid_option, emit, output_option
 from itsmctl.graph.cmdb import build_graph, neighbourhood
 from itsmctl.report.graph import GRAPH_FORMATS
 
@@ -19,10 +19,11 @@ from itsmctl.report.graph import GRAPH_FORMATS
     "--depth", type=click.IntRange(0, 100), default=2, show_default=True, help="Hops around --focus, both ways."
 )
 @output_option
-def graph(output_format: str, focus: str | None, depth: int, output: Path | None) -> int:
+@allow_invalid_option
+def graph(output_format: str, focus: str | None, depth: int, output: Path | None, allow_invalid: bool) -> int:
     """Print the dependency graph of services and CIs (A -> B: A depends on B)."""
-    loaded = load_for_command()
+    loaded, omitted = load_for_report()
     dependency_graph = build_graph(loaded.catalog)
     only = neighbourhood(dependency_graph, check_ref(loaded, focus), depth) if focus else None
-    emit(GRAPH_FORMATS[output_format](dependency_graph, only), output)
-    return 0
+    emit(GRAPH_FORMATS[output_format](dependency_graph, only, omitted), output)
+    return report_exit(omitted, allow_invalid)

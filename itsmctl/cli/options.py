@@ -44,6 +44,14 @@ def fail_on_option(function: F) -> F:
     )(function)
 
 
+def allow_invalid_option(function: F) -> F:
+    return click.option(
+        "--allow-invalid",
+        is_flag=True,
+        help="Exit 0 even when invalid records had to be left out (the report still lists them).",
+    )(function)
+
+
 def parse_severity(text: str) -> Severity:
     return Severity.parse(text)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from itsmctl.cli.common import find_change, load_for_command, planning_for
+from itsmctl.cli.common import find_change, load_for_report, planning_for, report_exit
+from itsmctl.cli.options import allow_invalid_option
 from itsmctl.errors import ItsmError
-from itsmctl.report.risk import render_json, render_summary_table, render_text
+from itsmctl.report.risk import (
+    render_json,
+    render_summary_table,
+    render_text,
+    render_weights_json,
+    render_weights_text,
+)
 from itsmctl.risk.score import assess
 from itsmctl.risk.weights import DEFAULT_WEIGHTS
 
@@ -25,6 +30,7 @@ from itsmctl.risk.weights import DEFAULT_WEIGHTS
     show_default=True,
     help="Count outcomes of changes whose files were removed, from git history.",
 )
+@allow_invalid_option
 def risk(
     change: str | None,
     all_changes: bool,
@@ -32,20 +38,22 @@ def risk(
     output_format: str,
     show_weights: bool,
     git_history: bool,
+    allow_invalid: bool,
 ) -> int:
-    """Score a change's risk (0-100) as impact x likelihood, with every factor explained."""
-    loaded = load_for_command()
+    """Score a change's risk (0-100) as impact x likelihood, with every factor explained.
+
+    Exits 1 when invalid records had to be left out (a change, a freeze or a
+    policy the score cannot see), unless --allow-invalid; the output lists them.
+    """
+    loaded, omitted = load_for_report()
     planning = planning_for(loaded, git_history)
     if show_weights:
-        values = planning.weights.values
+        weights = planning.weights
         if output_format == "json":
-            click.echo(json.dumps({"weights": values, "overridden": planning.weights.sources}, indent=2))
+            click.echo(render_weights_json(weights.values, weights.sources, omitted), nl=False)
         else:
-            for key, value in values.items():
-                source = planning.weights.sources.get(key)
-                note = f"  (policy {source}; default {DEFAULT_WEIGHTS[key]:g})" if source else ""
-                click.echo(f"{key:<30} {value:g}{note}")
-        return 0
+            click.echo(render_weights_text(weights.values, weights.sources, DEFAULT_WEIGHTS, omitted), nl=False)
+        return report_exit(omitted, allow_invalid)
     if all_changes == (change is not None):
         raise ItsmError("give one CHANGE or --all")
     if change is not None:
@@ -57,9 +65,9 @@ def risk(
         )
     assessments = [assess(c, planning) for c in changes]
     if output_format == "json":
-        click.echo(render_json(assessments, planning.graph, single=change is not None), nl=False)
+        click.echo(render_json(assessments, planning.graph, change is not None, omitted), nl=False)
     elif change is not None:
-        click.echo(render_text(assessments[0], planning.graph), nl=False)
+        click.echo(render_text(assessments[0], planning.graph, omitted), nl=False)
     else:
-        click.echo(render_summary_table(assessments), nl=False)
-    return 0
+        click.echo(render_summary_table(assessments, omitted), nl=False)
+    return report_exit(omitted, allow_invalid)

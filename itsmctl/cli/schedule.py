@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from itsmctl.cli.common import load_for_command, planning_for
-from itsmctl.cli.options import emit, output_option
+from itsmctl.cli.common import load_for_report, planning_for, report_exit
+from itsmctl.cli.options import allow_invalid_option, emit, output_option
 from itsmctl.errors import ItsmError
 from itsmctl.model.times import parse_cli_time
 from itsmctl.report.schedule import render_ics, render_json, render_text
@@ -32,7 +32,8 @@ def _time(value: str | None, default: datetime | None) -> datetime | None:
     "--format", "output_format", type=click.Choice(["text", "json", "ics"]), default="text", show_default=True
 )
 @output_option
-def schedule(start: str | None, end: str | None, output_format: str, output: Path | None) -> int:
+@allow_invalid_option
+def schedule(start: str | None, end: str | None, output_format: str, output: Path | None, allow_invalid: bool) -> int:
     """Every change past draft and not closed, in time order, with conflicts and freezes.
 
     The ics format is an RFC 5545 feed (one event per change, freezes as
@@ -43,10 +44,10 @@ def schedule(start: str | None, end: str | None, output_format: str, output: Pat
     finish = _time(end, None)
     if begin and finish and finish <= begin:
         raise ItsmError("--to must be after --from")
-    loaded = load_for_command()
+    loaded, omitted = load_for_report()
     planning = planning_for(loaded)
     plan = build_schedule(planning, begin, finish)
     risks = {change.name: assess(change, planning) for change in plan.changes}
     renderers = {"text": render_text, "json": render_json, "ics": render_ics}
-    emit(renderers[output_format](plan, risks), output)
-    return 0
+    emit(renderers[output_format](plan, risks, omitted), output)
+    return report_exit(omitted, allow_invalid)

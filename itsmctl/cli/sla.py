@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from itsmctl.cli.common import load_for_command
-from itsmctl.cli.options import emit, output_option
+from itsmctl.cli.common import invalid_record_error, load_for_report, report_exit
+from itsmctl.cli.options import allow_invalid_option, emit, output_option
 from itsmctl.errors import ItsmError
 from itsmctl.model.times import parse_cli_time
 from itsmctl.report.slm import render_csv, render_json, render_text
@@ -52,15 +52,28 @@ def sla() -> None:
     "--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
 )
 @output_option
+@allow_invalid_option
 def report(
-    period: str | None, start: str | None, end: str | None, service: str | None, output_format: str, output: Path | None
+    period: str | None,
+    start: str | None,
+    end: str | None,
+    service: str | None,
+    output_format: str,
+    output: Path | None,
+    allow_invalid: bool,
 ) -> int:
-    """Availability, error budget, response and resolution per service against its SLA."""
+    """Availability, error budget, response and resolution per service against its SLA.
+
+    Exits 1 when invalid records had to be left out (an invalid incident is an
+    outage the report cannot count), unless --allow-invalid; the report lists them.
+    """
     begin, finish = period_bounds(period, start, end)
-    loaded = load_for_command()
+    loaded, omitted = load_for_report()
     if service and service.removeprefix("service:") not in loaded.catalog.services:
-        raise ItsmError(f"no service {service!r}")
+        raise invalid_record_error(loaded, "service:" + service.removeprefix("service:")) or ItsmError(
+            f"no service {service!r}"
+        )
     reports = sla_report(loaded.catalog, begin, finish, service.removeprefix("service:") if service else None)
     renderers = {"text": render_text, "json": render_json, "csv": render_csv}
-    emit(renderers[output_format](reports, begin, finish), output)
-    return 0
+    emit(renderers[output_format](reports, begin, finish, omitted), output)
+    return report_exit(omitted, allow_invalid)

@@ -9,12 +9,19 @@ with the reason it did not open the gate, so a closed gate says what to do.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from itsmctl.load.omitted import Omission
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import AUTHORISED_STATUSES, Change, ConfigurationItem
 from itsmctl.risk.planning import Planning
+
+# Left out, these could open the gate by their absence: a freeze, a service or CI (a freeze
+# covers a change through its blast radius; the deploy's own service and CI), or a document
+# whose kind nobody knows. A missing change, team, SLA, incident... can only keep it closed.
+_ABSENCE_MAY_OPEN = frozenset({"Freeze", "Service", "ConfigurationItem", None})
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class GateDecision:
     change: str | None = None
     candidates: list[Candidate] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    omitted: list[Omission] = field(default_factory=list)
 
 
 def _targets_deploy(change: Change, service_ref: str, ci_ref: str | None) -> bool:
@@ -58,10 +66,28 @@ def _judge(change: Change, planning: Planning, at: datetime) -> tuple[bool, str]
     return True, f"{change.type} change {change.status}, window {window.start.isoformat()} .. {window.end.isoformat()}"
 
 
-def decide(catalog: Catalog, service: str, ci: str | None, environment: str | None, at: datetime) -> GateDecision:
+def decide(
+    catalog: Catalog,
+    service: str,
+    ci: str | None,
+    environment: str | None,
+    at: datetime,
+    omitted: Sequence[Omission] = (),
+) -> GateDecision:
+    """The gate's decision; ``omitted`` are records the catalog could not hold (see ``load.omitted``).
+
+    An omitted freeze, service, CI or unreadable document keeps the gate closed:
+    its absence could otherwise open it (an invalid freeze forbids nothing).
+    """
     service_ref = f"service:{service}"
     ci_ref = f"ci:{ci}" if ci else None
-    decision = GateDecision(service, ci, environment, at)
+    decision = GateDecision(service, ci, environment, at, omitted=list(omitted))
+    blocking = [entry for entry in omitted if entry.kind in _ABSENCE_MAY_OPEN]
+    for entry in omitted:
+        if entry in blocking:
+            decision.problems.append(f"cannot read {entry.describe()}; the gate stays closed until it is fixed")
+        else:
+            decision.problems.append(f"ignored invalid record {entry.describe()} (it cannot open the gate)")
     if service not in catalog.services:
         decision.problems.append(f"no service {service!r} in the catalog")
         return decision
@@ -90,7 +116,7 @@ def decide(catalog: Catalog, service: str, ci: str | None, environment: str | No
             continue
         opens, reason = _judge(change, planning, at)
         decision.candidates.append(Candidate(change.name, change.status, opens, reason))
-        if opens and not decision.open:
+        if opens and not decision.open and not blocking:
             decision.open = True
             decision.change = change.name
     return decision

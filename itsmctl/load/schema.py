@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -179,4 +180,21 @@ def explain(kind: str, body: object) -> list[SchemaProblem]:
             if key not in seen:
                 seen.add(key)
                 problems.append(problem)
+    # JSON has no infinity or NaN: the fast validator rejects them, the explaining one does not.
+    problems.extend(_non_finite(body, ()))
+    if not problems and not is_valid(kind, body):
+        problems.append(SchemaProblem((), "document: does not match its schema"))
     return problems
+
+
+def _non_finite(value: object, path: KeyPath) -> Iterator[SchemaProblem]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield SchemaProblem(
+            path, f"{_field(path)}: {value} is not a number JSON can hold", "write a finite number, or quote it as text"
+        )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, (*path, index))

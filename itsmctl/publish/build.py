@@ -170,7 +170,7 @@ def _copy_static(out: Path) -> None:
 
 def _write_ics(site: SiteData, out: Path) -> None:
     assert site.schedule is not None
-    (out / "schedule.ics").write_text(render_ics(site.schedule, site.risks), encoding="utf-8")
+    (out / "schedule.ics").write_text(render_ics(site.schedule, site.risks, site.omitted), encoding="utf-8")
 
 
 def _write_schemas(out: Path) -> None:

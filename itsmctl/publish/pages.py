@@ -50,6 +50,7 @@ def index_page(env: Environment, site: SiteData, out: Path) -> None:
         labels=labels,
         cis_count=len(catalog.cis),
         open_changes=sum(1 for c in catalog.changes.values() if c.is_open),
+        omitted=site.omitted,
     )
     _write(out / "index.html", html)
 
@@ -156,6 +157,7 @@ def assemble_catalog_json(site: SiteData, path: Path, parts: list[Path], base_ur
         "generator": f"itsmctl {__version__}",
         "generated": datetime.now(UTC).isoformat(),
         "baseUrl": base_url or None,
+        "omitted": [entry.to_dict() for entry in site.omitted],
     }
     tail = {
         "graph": json.loads(graph_json(site.graph)),

@@ -14,6 +14,7 @@ from typing import Any
 
 from itsmctl.flow.approvals import required_approvals
 from itsmctl.graph.cmdb import DependencyGraph
+from itsmctl.load.omitted import Omission
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import SLA, Change, Service, Team
 from itsmctl.risk.planning import Planning
@@ -39,14 +40,18 @@ class SiteData:
     articles_by_service: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     requests_by_service: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     schedule: Schedule | None = None
+    # Records the catalog could not hold: the index page and catalog.json say so.
+    omitted: list[Omission] = field(default_factory=list)
 
     @property
     def graph(self) -> DependencyGraph:
         return self.planning.graph
 
 
-def collect(catalog: Catalog, planning: Planning, now: datetime | None = None) -> SiteData:
-    data = SiteData(catalog, planning, now or datetime.now(UTC))
+def collect(
+    catalog: Catalog, planning: Planning, now: datetime | None = None, omitted: list[Omission] | None = None
+) -> SiteData:
+    data = SiteData(catalog, planning, now or datetime.now(UTC), omitted=list(omitted or ()))
     for change in catalog.changes.values():
         for ref in change.target_refs:
             data.changes_by_target[ref].append(change)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 
 from itsmctl.graph.cmdb import DependencyGraph
+from itsmctl.load.omitted import Omission
+from itsmctl.report import omitted as omitted_note
 
 
 def _selected(graph: DependencyGraph, only: set[str] | None) -> list[str]:
     return sorted(graph.nodes if only is None else only)
 
 
-def to_json(graph: DependencyGraph, only: set[str] | None = None) -> str:
+def to_json(graph: DependencyGraph, only: set[str] | None = None, omitted: Sequence[Omission] = ()) -> str:
     refs = _selected(graph, only)
     keep = set(refs)
     nodes = []
@@ -32,7 +35,8 @@ def to_json(graph: DependencyGraph, only: set[str] | None = None) -> str:
     edges = [
         {"from": s, "to": t, "relation": "dependsOn"} for s in refs for t in graph.depends_on.get(s, ()) if t in keep
     ]
-    return json.dumps({"version": 1, "nodes": nodes, "edges": edges}, indent=2, ensure_ascii=False) + "\n"
+    payload = {"version": 1, "nodes": nodes, "edges": edges, "omitted": omitted_note.to_json(omitted)}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def _dot_string(text: str) -> str:
@@ -42,10 +46,15 @@ def _dot_string(text: str) -> str:
 _TIER_COLOURS = {1: "#d7263d", 2: "#f46036", 3: "#2e86ab", 4: "#8d99ae"}
 
 
-def to_dot(graph: DependencyGraph, only: set[str] | None = None) -> str:
+def to_dot(graph: DependencyGraph, only: set[str] | None = None, omitted: Sequence[Omission] = ()) -> str:
     refs = _selected(graph, only)
     keep = set(refs)
-    lines = ["digraph cmdb {", "  rankdir=BT;", '  node [fontname="Helvetica", fontsize=10];']
+    lines = [
+        *omitted_note.comment_lines(omitted, "//"),
+        "digraph cmdb {",
+        "  rankdir=BT;",
+        '  node [fontname="Helvetica", fontsize=10];',
+    ]
     for ref in refs:
         node = graph.nodes[ref]
         label = f"{node.title}\n{ref}" + (f"\ntier {node.tier}" if node.tier else "")
@@ -68,10 +77,11 @@ def _mermaid_label(text: str) -> str:
     return _MERMAID_UNSAFE.sub(lambda m: f"#{ord(m.group())};", text.replace("\n", " "))
 
 
-def to_mermaid(graph: DependencyGraph, only: set[str] | None = None) -> str:
+def to_mermaid(graph: DependencyGraph, only: set[str] | None = None, omitted: Sequence[Omission] = ()) -> str:
     refs = _selected(graph, only)
     ids = {ref: f"n{index}" for index, ref in enumerate(refs)}
-    lines = ["flowchart BT"]
+    # Mermaid takes comments (%%) only after the diagram type.
+    lines = ["flowchart BT", *omitted_note.comment_lines(omitted, "%%")]
     for ref in refs:
         node = graph.nodes[ref]
         label = _mermaid_label(f"{node.title} ({ref})")

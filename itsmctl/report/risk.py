@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
 
 from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.graph.impact import BlastRadius
+from itsmctl.load.omitted import Omission
+from itsmctl.report import omitted as omitted_note
 from itsmctl.report.escape import terminal
 from itsmctl.risk.score import IMPACT_LABELS, LIKELIHOOD_LABELS, Factor, RiskAssessment
 
@@ -91,9 +94,12 @@ def assessment_to_dict(assessment: RiskAssessment, graph: DependencyGraph) -> di
     }
 
 
-def render_json(assessments: list[RiskAssessment], graph: DependencyGraph, single: bool) -> str:
+def render_json(
+    assessments: list[RiskAssessment], graph: DependencyGraph, single: bool, omitted: Sequence[Omission] = ()
+) -> str:
     documents = [assessment_to_dict(a, graph) for a in assessments]
     payload: Any = documents[0] if single else {"version": 1, "changes": documents}
+    payload["omitted"] = omitted_note.to_json(omitted)
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -101,7 +107,7 @@ def _points(points: float) -> str:
     return f"{points:+.2f}".replace("+0.00", " 0.00")
 
 
-def render_text(assessment: RiskAssessment, graph: DependencyGraph) -> str:
+def render_text(assessment: RiskAssessment, graph: DependencyGraph, omitted: Sequence[Omission] = ()) -> str:
     a = assessment
     change = a.change
     level = click.style(a.level.upper(), fg=_LEVEL_COLOURS[a.level], bold=True)
@@ -125,11 +131,14 @@ def render_text(assessment: RiskAssessment, graph: DependencyGraph) -> str:
         lines.append(f"    ... and {len(services) - 15} more services (see --format json)")
     for conflict in a.conflicts:
         lines.append(f"  conflict: {conflict.other}: {terminal(conflict.reason)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*omitted_note.text_lines(omitted), *lines]) + "\n"
 
 
-def render_summary_table(assessments: list[RiskAssessment]) -> str:
-    lines = [f"{'change':<24} {'level':<9} {'score':>5}  {'cell':<6} {'status':<12} title"]
+def render_summary_table(assessments: list[RiskAssessment], omitted: Sequence[Omission] = ()) -> str:
+    lines = [
+        *omitted_note.text_lines(omitted),
+        f"{'change':<24} {'level':<9} {'score':>5}  {'cell':<6} {'status':<12} title",
+    ]
     for a in assessments:
         level = click.style(f"{a.level:<9}", fg=_LEVEL_COLOURS[a.level])
         cell = f"I{a.impact_class}xL{a.likelihood_class}"
@@ -141,10 +150,34 @@ def render_summary_table(assessments: list[RiskAssessment]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_impact_text(radius: BlastRadius, graph: DependencyGraph, ref: str) -> str:
+def render_weights_json(
+    values: Mapping[str, float], sources: Mapping[str, str], omitted: Sequence[Omission] = ()
+) -> str:
+    payload = {"weights": dict(values), "overridden": dict(sources), "omitted": omitted_note.to_json(omitted)}
+    return json.dumps(payload, indent=2) + "\n"
+
+
+def render_weights_text(
+    values: Mapping[str, float],
+    sources: Mapping[str, str],
+    defaults: Mapping[str, float],
+    omitted: Sequence[Omission] = (),
+) -> str:
+    lines = omitted_note.text_lines(omitted)
+    for key, value in values.items():
+        source = sources.get(key)
+        note = f"  (policy {source}; default {defaults[key]:g})" if source else ""
+        lines.append(terminal(f"{key:<30} {value:g}{note}"))
+    return "\n".join(lines) + "\n"
+
+
+def render_impact_text(radius: BlastRadius, graph: DependencyGraph, ref: str, omitted: Sequence[Omission] = ()) -> str:
     services = radius.nodes(graph, "service")
     cis = radius.nodes(graph, "ci")
-    lines = [f"{click.style('impact of ' + ref, bold=True)}: {len(services)} service(s), {len(cis)} CI(s)"]
+    lines = [
+        *omitted_note.text_lines(omitted),
+        f"{click.style('impact of ' + ref, bold=True)}: {len(services)} service(s), {len(cis)} CI(s)",
+    ]
     for absorbed in radius.absorbed:
         lines.append(f"  redundancy: {absorbed.reason}")
     for missing in radius.assumed_full:
@@ -157,6 +190,6 @@ def render_impact_text(radius: BlastRadius, graph: DependencyGraph, ref: str) ->
     return "\n".join(lines) + "\n"
 
 
-def render_impact_json(radius: BlastRadius, graph: DependencyGraph, ref: str) -> str:
-    payload = {"version": 1, "ref": ref, **radius_to_dict(radius, graph)}
+def render_impact_json(radius: BlastRadius, graph: DependencyGraph, ref: str, omitted: Sequence[Omission] = ()) -> str:
+    payload = {"version": 1, "ref": ref, **radius_to_dict(radius, graph), "omitted": omitted_note.to_json(omitted)}
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

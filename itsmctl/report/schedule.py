@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import click
 
+from itsmctl.load.omitted import Omission
 from itsmctl.model.kinds import Change, Freeze
+from itsmctl.report import omitted as omitted_note
 from itsmctl.report.escape import terminal
 from itsmctl.risk.schedule import Schedule
 from itsmctl.risk.score import RiskAssessment
@@ -44,7 +47,7 @@ def _freeze_dict(freeze: Freeze) -> dict[str, Any]:
     }
 
 
-def render_json(schedule: Schedule, risks: dict[str, RiskAssessment]) -> str:
+def render_json(schedule: Schedule, risks: dict[str, RiskAssessment], omitted: Sequence[Omission] = ()) -> str:
     payload = {
         "version": 1,
         "from": schedule.start.isoformat() if schedule.start else None,
@@ -54,12 +57,15 @@ def render_json(schedule: Schedule, risks: dict[str, RiskAssessment]) -> str:
         "issues": [
             {"kind": i.kind, "changes": list(i.changes), "via": i.via, "reason": i.reason} for i in schedule.issues
         ],
+        "omitted": omitted_note.to_json(omitted),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_text(schedule: Schedule, risks: dict[str, RiskAssessment]) -> str:
-    lines = []
+def render_text(schedule: Schedule, risks: dict[str, RiskAssessment], omitted: Sequence[Omission] = ()) -> str:
+    lines = omitted_note.text_lines(omitted)
+    if lines:
+        lines.append("")
     issues_of: dict[str, list[str]] = {}
     for issue in schedule.issues:
         for name in issue.changes:
@@ -107,7 +113,12 @@ def _all_day_end(moment: datetime) -> Any:
     return moment.date() if moment.time() == time(0) else moment.date() + timedelta(days=1)
 
 
-def render_ics(schedule: Schedule, risks: dict[str, RiskAssessment], name: str = "Change schedule") -> str:
+def render_ics(
+    schedule: Schedule,
+    risks: dict[str, RiskAssessment],
+    omitted: Sequence[Omission] = (),
+    name: str = "Change schedule",
+) -> str:
     from icalendar import Calendar, Event
 
     calendar = Calendar()
@@ -115,6 +126,13 @@ def render_ics(schedule: Schedule, risks: dict[str, RiskAssessment], name: str =
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
+    if omitted:
+        # A calendar has no place for a note in every client: the description, and one property per record.
+        calendar.add(
+            "x-wr-caldesc", omitted_note.headline(omitted).capitalize().rstrip(":") + " (see X-ITSMCTL-OMITTED)"
+        )
+        for entry in omitted:
+            calendar.add("x-itsmctl-omitted", terminal(entry.describe()))
     stamp = _stamp()
     issues_of: dict[str, list[str]] = {}
     for issue in schedule.issues:

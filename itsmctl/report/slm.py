@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from itsmctl.load.omitted import Omission
+from itsmctl.report import omitted as omitted_note
 from itsmctl.report.escape import terminal
 from itsmctl.slm.compliance import ServiceCompliance
 
@@ -53,17 +56,22 @@ def _service(r: ServiceCompliance) -> dict[str, Any]:
     }
 
 
-def render_json(reports: list[ServiceCompliance], start: datetime, end: datetime) -> str:
+def render_json(
+    reports: list[ServiceCompliance], start: datetime, end: datetime, omitted: Sequence[Omission] = ()
+) -> str:
     payload = {
         "version": 1,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "services": [_service(r) for r in reports],
+        "omitted": omitted_note.to_json(omitted),
     }
     return json.dumps(payload, indent=2) + "\n"
 
 
-def render_csv(reports: list[ServiceCompliance], start: datetime, end: datetime) -> str:
+def render_csv(
+    reports: list[ServiceCompliance], start: datetime, end: datetime, omitted: Sequence[Omission] = ()
+) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
@@ -82,11 +90,16 @@ def render_csv(reports: list[ServiceCompliance], start: datetime, end: datetime)
                 len(r.breaches),
             ]
         )
+    omitted_note.write_csv(writer, omitted)
     return out.getvalue()
 
 
-def render_text(reports: list[ServiceCompliance], start: datetime, end: datetime) -> str:
-    lines = [f"SLA compliance {start.isoformat()} .. {end.isoformat()}", ""]
+def render_text(
+    reports: list[ServiceCompliance], start: datetime, end: datetime, omitted: Sequence[Omission] = ()
+) -> str:
+    note = omitted_note.text_lines(omitted)  # escaped already
+    head = [terminal(f"SLA compliance {start.isoformat()} .. {end.isoformat()}"), *(["", *note] if note else []), ""]
+    lines: list[str] = []
     lines.append(f"{'service':<28} {'sla':<10} {'target':>7} {'actual':>9} {'outage':>9} {'budget left':>12}  breaches")
     for r in reports:
         mark = "ok " if r.met else "MISS"
@@ -99,4 +112,4 @@ def render_text(reports: list[ServiceCompliance], start: datetime, end: datetime
             lines.append(
                 f"    {b.incident} {b.priority} {b.measure}: {b.minutes:g}m against {b.target_minutes:g}m, missed by {b.missed_by:g}m{state}"
             )
-    return "\n".join(terminal(line) for line in lines) + "\n"
+    return "\n".join([*head, *(terminal(line) for line in lines)]) + "\n"

@@ -229,15 +229,19 @@ def test_plan_text_prints_no_workflow_command(hostile_pr: GitRepo, run_cli) -> N
 @pytest.mark.parametrize("args", [("risk", "chg-1"), ("risk", "--all")], ids=["one", "all"])
 def test_risk_text_prints_no_workflow_command(hostile_pr: GitRepo, run_cli, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("-C", str(hostile_pr.root), *args)
-    assert result.exit_code == 0 and "Upgrade" in result.stdout
+    # Invalid records were left out (exit 1, issue 11 item 16); their hostile names are listed, escaped.
+    assert result.exit_code == 1 and "Upgrade" in result.stdout and "from-a-file-name" in result.stdout
     _no_commands(result.stdout)
+    _no_commands(result.stderr)
 
 
 def test_gate_text_prints_no_workflow_command(hostile_pr: GitRepo, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = str(hostile_pr.root)
-    opened = run_cli("-C", root, "gate", "--service", "shop", "--ci", "db", "--at", INSIDE)
-    assert opened.exit_code == 0 and "chg-1" in opened.stdout
-    _no_commands(opened.stdout)
+    # The invalid service in catalog/broken.yaml keeps the gate closed (issue 11, item 16); the
+    # gate lists it, and the change that would open it, with their hostile text.
+    held = run_cli("-C", root, "gate", "--service", "shop", "--ci", "db", "--at", INSIDE)
+    assert held.exit_code == 1 and "+ chg-1" in held.stdout and "from-a-file-name" in held.stdout
+    _no_commands(held.stdout)
     # The deploy workflow passes its inputs to the gate: they are printed back too.
     for args in (
         ("--service", WORKFLOW_COMMANDS),

@@ -88,10 +88,13 @@ def _check_everything(run_cli, root: Path, rule: str, line: int | None, path: st
         assert outcome.exit_code in (0, 1, 2)
     site = root.parent / "site"
     built = _timed(run_cli, "-C", str(root), "catalog", "build", "--out", str(site), "--quiet")
-    # Records with errors are left out of the site; what is published must still be a whole site.
-    assert built.exit_code in (0, 2), built.stderr
-    if built.exit_code == 0:
+    # Records that cannot be read are left out of the site and listed on it, with exit 1 (issue 11,
+    # item 16); what is published must still be a whole site.
+    assert built.exit_code in (0, 1, 2), built.stderr
+    if built.exit_code in (0, 1):
         assert (site / "index.html").is_file() and (site / "catalog.json").is_file()
+    if built.exit_code == 1:
+        assert "left out" in built.stderr and "Left out" in (site / "index.html").read_text(encoding="utf-8")
     assert _snapshot(root) == before, "a command changed a file"
 
 

@@ -117,7 +117,7 @@ def test_backstage_export(tmp_path: Path, run_cli) -> None:  # type: ignore[no-u
     assert result.exit_code == 0
     entities = list(yaml.safe_load_all((tmp_path / "bs" / "catalog-info.yaml").read_text()))
     kinds = {e["kind"] for e in entities}
-    assert kinds == {"Group", "System", "Component", "Resource"}
+    assert kinds == {"Group", "User", "System", "Component", "Resource"}
     checkout = next(e for e in entities if e["kind"] == "Component" and e["metadata"]["name"] == "checkout")
     assert (
         checkout["spec"]["owner"] == "group:default/payments"
