@@ -9,6 +9,7 @@ from typing import Any
 from itsmctl.findings import Finding, Severity
 from itsmctl.load.locate import Locator
 from itsmctl.model.kinds import KeyPath, Policy, PolicyRule
+from itsmctl.model.labels import labels_match
 from itsmctl.model.record import Record
 from itsmctl.policy.cel import (
     CelError,
@@ -44,8 +45,7 @@ class CompiledRule:
             return False
         if rule.names and record.name not in rule.names:
             return False
-        labels = record.labels
-        return all(labels.get(key) == value for key, value in rule.labels.items())
+        return labels_match(rule.labels, record.labels)
 
 
 def policy_rule_id(policy: str, rule: str) -> str:
