@@ -58,10 +58,29 @@ def _risk_variables(level: str, score: int) -> dict[str, object]:
     return {"level": level, "score": score}
 
 
+@dataclass(frozen=True)
+class ConditionFailure:
+    """An approval requirement's ``when`` that failed on a change; the requirement then applies."""
+
+    policy: Policy
+    index: int  # of the requirement in the policy's approvals
+    change: str
+    message: str
+
+
 def applicable_requirements(
-    change: Change, policies: Iterable[Policy], risk_level: str, risk_score: int
+    change: Change,
+    policies: Iterable[Policy],
+    risk_level: str,
+    risk_score: int,
+    failures: list[ConditionFailure] | None = None,
 ) -> list[tuple[Policy, int]]:
-    """(policy, index) of every approval requirement whose ``when`` holds for the change."""
+    """(policy, index) of every approval requirement whose ``when`` holds for the change.
+
+    A ``when`` that cannot be evaluated (division by zero, a missing field) or is not a
+    boolean makes its requirement apply: fail closed. It is added to ``failures``, so the
+    caller can say so.
+    """
     variables = {
         "change": change.record.body,
         "spec": change.record.spec,
@@ -78,8 +97,12 @@ def applicable_requirements(
             if requirement.when is not None:
                 try:
                     applies = compile_expression(requirement.when).evaluate(context)
-                except CelError:
+                    if not isinstance(applies, bool):
+                        raise CelError(f"when returned {type(applies).__name__}, not a boolean")
+                except CelError as error:
                     applies = True  # fail closed: a broken condition still demands approval
+                    if failures is not None:
+                        failures.append(ConditionFailure(policy, requirement.index, change.name, str(error)))
                 if applies is not True:
                     continue
             found.append((policy, requirement.index))
@@ -87,11 +110,19 @@ def applicable_requirements(
 
 
 def required_approvals(
-    change: Change, policies: Iterable[Policy], owner_of: Callable[[str], str | None], risk_level: str, risk_score: int
+    change: Change,
+    policies: Iterable[Policy],
+    owner_of: Callable[[str], str | None],
+    risk_level: str,
+    risk_score: int,
+    failures: list[ConditionFailure] | None = None,
 ) -> list[ApprovalNeed]:
-    """What approvals policy requires; ``owner_of`` gives the owning team of a target (from a trusted revision)."""
+    """What approvals policy requires; ``owner_of`` gives the owning team of a target (from a trusted revision).
+
+    Conditions that fail make their requirement apply and are added to ``failures``.
+    """
     needs: list[ApprovalNeed] = []
-    for policy, index in applicable_requirements(change, policies, risk_level, risk_score):
+    for policy, index in applicable_requirements(change, policies, risk_level, risk_score, failures):
         requirement = policy.approvals[index]
         requirement_id = f"{policy.name}/{requirement.id}"
         for rule in requirement.require:
