@@ -89,12 +89,13 @@ def int_value(text: str) -> int:
 
 
 def float_value(text: str) -> float:
-    """The float of a scalar resolved or tagged ``!!float``; one too large for a float is refused."""
+    """The float of a scalar resolved or tagged ``!!float``; infinity, NaN and overflow are refused."""
     if not (_FLOAT.fullmatch(text) or _INT.fullmatch(text)):
         raise _disagreement(text, "a number")
-    lowered = text.lower()
-    if lowered.endswith((".inf", ".nan")):
-        return float(lowered.replace(".", "", 1))
+    if text.lower().endswith((".inf", ".nan")):
+        # No field of a record is infinite or not a number, and JSON (reports, the
+        # catalog site) cannot even write them.
+        raise ScalarError(f"{text} is not a finite number; no field of a record takes it")
     value = float(int(text, 16)) if text.startswith("0x") else float(text)
     if math.isinf(value):
         raise ScalarError(f"{text} is too large for a number")
