@@ -37,6 +37,7 @@ _FLOAT = re.compile(
     r"[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
 _NUMBER_START = frozenset("-+.0123456789")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 # What other readings exist, for messages (``reading_note``).
 _BOOL_WORDS_11 = frozenset(
@@ -83,9 +84,14 @@ def int_value(text: str) -> int:
     if not _INT.fullmatch(text):
         raise _disagreement(text, "an integer")
     try:
-        return int(text, 16) if text.startswith("0x") else int(text)
+        value = int(text, 16) if text.startswith("0x") else int(text)
     except ValueError:  # Python refuses to convert more than 4,300 digits
         raise ScalarError(f"{text[:20]}... is too large a number") from None
+    # Policies see records through CEL, whose integers are 64-bit: a larger one would
+    # silently turn into a float there.
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise ScalarError(f"{text if len(text) <= 24 else text[:20] + '...'} is too large a number")
+    return value
 
 
 def float_value(text: str) -> float:

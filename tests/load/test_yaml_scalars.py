@@ -38,6 +38,7 @@ def test_scalars_that_yaml_versions_read_differently_are_text_as_written(text: s
         ("42", 42),
         ("+42", 42),
         ("-3", -3),
+        ("9223372036854775807", 2**63 - 1),
         ("0x1F", 31),
         ("99.95", 99.95),
         ("1.", 1.0),
@@ -71,6 +72,8 @@ def test_an_explicit_tag_on_an_ambiguous_scalar_is_a_located_finding(text: str) 
     [
         ("1.0e+999", "too large"),
         ("9" * 5000, "too large"),
+        ("9223372036854775808", "too large"),  # beyond CEL's 64-bit integers
+        ("-9223372036854775809", "too large"),
         (".inf", "not a finite number"),
         ("-.Inf", "not a finite number"),
         (".nan", "not a finite number"),
