@@ -18,6 +18,9 @@ from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Policy, Team
 from itsmctl.policy.cel import CelError, activation, compile_expression
 
+# The "team" of an approval need for a target whose owner is unknown: no one is a member.
+UNKNOWN_OWNER = "owner-unknown:"
+
 
 @dataclass(frozen=True)
 class ApprovalNeed:
@@ -138,6 +141,20 @@ def required_approvals(
                 )
             if rule.owners:
                 owners = sorted({owner for ref in change.target_refs if (owner := owner_of(ref))})
+                # A target whose owner is unknown (its record is missing or invalid in the trusted
+                # revision) still needs its owner's approval: one nobody can give until it is fixed.
+                for ref in change.target_refs:
+                    if not owner_of(ref):
+                        needs.append(
+                            ApprovalNeed(
+                                requirement_id,
+                                f"{rule.count} approval(s) from the owner of {ref}, which is unknown "
+                                "(its record is missing or invalid)",
+                                f"{UNKNOWN_OWNER}{ref}",
+                                rule.count,
+                                requirement.allow_self_approval,
+                            )
+                        )
                 for owner in owners:
                     needs.append(
                         ApprovalNeed(

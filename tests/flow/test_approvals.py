@@ -63,3 +63,28 @@ def test_plan_reports_the_failing_condition_at_its_line_and_still_requires_the_a
     # Reported once, although the policy is in force from both the base and the head.
     assert found == [("policy-expression", "policies/change.yaml", 7)]
     assert "when cannot be evaluated for change:chg-1: division by zero" in plan.findings[0].message
+
+
+def test_a_target_whose_owner_is_unknown_needs_an_approval_nobody_can_give(tmp_path: Path) -> None:
+    # `customerFacing: yes` was true under YAML 1.1 and is the text "yes" now: the service does
+    # not load in the trusted revision, so its owner is unknown. The owners' approval must not vanish.
+    from tests.conftest import service
+
+    owners_policy = (
+        "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec:\n"
+        "  approvals:\n    - id: owners\n      require: [{owners: true}]\n"
+    )
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit(
+        "base",
+        {
+            "catalog/teams.yaml": team(),
+            "catalog/cmdb.yaml": service("shop", extra="  customerFacing: yes\n"),
+            "policies/change.yaml": owners_policy,
+        },
+    )
+    repo.branch("pr")
+    repo.commit("add change", {"changes/chg-1.yaml": change("chg-1", "[service:shop]", *WINDOW)})
+    (item,) = build_plan(repo.repo, "main", "pr").changes
+    assert [(n.team, n.count) for n in item.needs] == [("owner-unknown:service:shop", 1)]
+    assert "owner of service:shop, which is unknown" in item.needs[0].label
