@@ -9,10 +9,11 @@ or another number is how a freeze scoped to label ``'NO'`` stopped covering a se
 So a plain scalar is read as YAML 1.2's core schema reads it (only ``true``/``false``
 are booleans; ``null``, ``~`` and nothing are null), and as a number only when YAML 1.1
 and YAML 1.2 read the *same* number from it: ``42``, ``-3``, ``0x1F``, ``99.95``,
-``1.5e+3``, ``.inf``. Every other scalar is text, exactly as written: ``010``,
-``1_000``, ``12:30``, ``0b11``, ``0o17``, ``1e3``. Where the schema wants a number
-or a boolean, the schema check reports such text at its line, and ``reading_note``
-says why it was not taken as one.
+``1.5e+3``. Every other scalar is text, exactly as written: ``010``, ``1_000``,
+``12:30``, ``0b11``, ``0o17``, ``1e3``. Where the schema wants a number or a boolean,
+the schema check reports such text at its line, and ``reading_note`` says why it was
+not taken as one. Numbers no field can hold (``.inf``, ``.nan``, beyond 64 bits) are
+refused where they are written.
 
 Timestamps are text too (records carry ISO 8601 and we parse them where they are
 used, with their offsets), as YAML 1.2 has no timestamp type; the merge key ``<<``
@@ -119,7 +120,7 @@ def bool_value(text: str) -> bool:
 
 def _disagreement(text: str, wanted: str) -> ScalarError:
     note = reading_note(text)
-    if note is None and not (wanted == "a boolean" and text in _BOOL_WORDS_11):
+    if note is None:
         return ScalarError(f"bad {wanted.split()[-1]}: {text!r} is not {wanted}", "yaml-syntax")
     return ScalarError(f"{text!r} is not {wanted} that every YAML reader agrees on ({note})")
 
@@ -127,8 +128,11 @@ def _disagreement(text: str, wanted: str) -> ScalarError:
 def reading_note(text: str) -> str | None:
     """Why ``text`` is read as text although some YAML reader takes it for a number or a boolean.
 
-    None when no YAML version reads it as anything but text.
+    None when no YAML version reads it as anything but text, or when every one reads
+    the same number from it (then it was quoted: ``"3"``).
     """
+    if _INT.fullmatch(text) or _FLOAT.fullmatch(text):
+        return None
     if text in _BOOL_WORDS_11:
         return f"YAML 1.1 reads {text} as a boolean, YAML 1.2 as text; itsmctl reads it as text"
     if _LEADING_ZERO.fullmatch(text):

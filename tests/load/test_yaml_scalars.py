@@ -92,6 +92,7 @@ def test_reading_note_and_plain_number() -> None:
     assert "boolean" in (reading_note("NO") or "")
     assert reading_note("12:30") and reading_note("1_000") and reading_note("0b11") and reading_note("1e3")
     assert reading_note("NOR") is None and reading_note("payments") is None and reading_note("P1") is None
+    assert reading_note("3") is None and reading_note("1.5") is None  # quoted numbers: no reader disagrees
     assert (plain_number("010"), plain_number("1_000"), plain_number("12:30")) == ("10", "1000", None)
 
 
