@@ -61,13 +61,18 @@ class Snapshot:
     policies: tuple[Policy, ...]
     members: dict[str, frozenset[str]]
     owners: dict[str, str]
+    # Files with a Policy that did not load: what they required is unknown (see approvals_at).
+    invalid_policies: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, catalog: Catalog) -> Snapshot:
         members = {f"team:{name}": frozenset(m.lower() for m in team.members) for name, team in catalog.teams.items()}
         owners = {f"service:{n}": s.owner for n, s in catalog.services.items()}
         owners.update({f"ci:{n}": c.owner for n, c in catalog.cis.items()})
-        return cls(tuple(catalog.policies.values()), members, owners)
+        # (The audit's live catalog keeps records in by_ref only; a loaded one in records too.)
+        records = [*catalog.records, *catalog.by_ref.values()]
+        invalid = tuple(sorted({r.path for r in records if r.kind == "Policy" and r.typed is None}))
+        return cls(tuple(catalog.policies.values()), members, owners, invalid)
 
     def owner_of(self, ref: str) -> str | None:
         return self.owners.get(ref)
@@ -132,6 +137,18 @@ def approvals_at(
 
     results = count_approvals(needs, approvals, excluded, is_member)
     check = ApprovalCheck(needs, results, source)
+    if trusted.invalid_policies:
+        # An invalid Policy does not apply, so its requirements would silently be missing: fail closed.
+        check.findings.append(
+            _finding(
+                "missing-approval",
+                f"{change.name} became {change.status} while a Policy in {', '.join(trusted.invalid_policies)} "
+                "was invalid, so the approvals it required cannot be checked",
+                change,
+                commit.sha,
+                hint="fix the policy; the approvals of changes authorised meanwhile need a manual review",
+            )
+        )
     for identity in sorted({a.identity.lower() for a in approvals}):
         if identity in excluded:
             check.findings.append(

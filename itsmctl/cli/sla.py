@@ -10,7 +10,7 @@ import click
 from itsmctl.cli.common import invalid_record_error, load_for_report, report_exit
 from itsmctl.cli.options import allow_invalid_option, emit, output_option
 from itsmctl.errors import ItsmError
-from itsmctl.model.times import parse_cli_time
+from itsmctl.model.times import check_year, parse_cli_time
 from itsmctl.report.slm import render_csv, render_json, render_text
 from itsmctl.slm.compliance import sla_report
 
@@ -22,6 +22,7 @@ def period_bounds(period: str | None, start: str | None, end: str | None) -> tup
             if start or end:
                 raise ItsmError("give --period or --from/--to, not both")
             begin = datetime.strptime(period, "%Y-%m").replace(tzinfo=UTC)
+            check_year(begin, period)  # the month after December 9999 does not exist
         elif start or end:
             if not (start and end):
                 raise ItsmError("give both --from and --to")

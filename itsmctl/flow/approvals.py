@@ -18,6 +18,9 @@ from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Policy, Team
 from itsmctl.policy.cel import CelError, activation, compile_expression
 
+# The "team" of an approval need for a target whose owner is unknown: no one is a member.
+UNKNOWN_OWNER = "owner-unknown:"
+
 
 @dataclass(frozen=True)
 class ApprovalNeed:
@@ -81,10 +84,29 @@ def _risk_variables(level: str, score: int) -> dict[str, object]:
     return {"level": level, "score": score}
 
 
+@dataclass(frozen=True)
+class ConditionFailure:
+    """An approval requirement's ``when`` that failed on a change; the requirement then applies."""
+
+    policy: Policy
+    index: int  # of the requirement in the policy's approvals
+    change: str
+    message: str
+
+
 def applicable_requirements(
-    change: Change, policies: Iterable[Policy], risk_level: str, risk_score: int
+    change: Change,
+    policies: Iterable[Policy],
+    risk_level: str,
+    risk_score: int,
+    failures: list[ConditionFailure] | None = None,
 ) -> list[tuple[Policy, int]]:
-    """(policy, index) of every approval requirement whose ``when`` holds for the change."""
+    """(policy, index) of every approval requirement whose ``when`` holds for the change.
+
+    A ``when`` that cannot be evaluated (division by zero, a missing field) or is not a
+    boolean makes its requirement apply: fail closed. It is added to ``failures``, so the
+    caller can say so.
+    """
     variables = {
         "change": change.record.body,
         "spec": change.record.spec,
@@ -101,8 +123,12 @@ def applicable_requirements(
             if requirement.when is not None:
                 try:
                     applies = compile_expression(requirement.when).evaluate(context)
-                except CelError:
+                    if not isinstance(applies, bool):
+                        raise CelError(f"when returned {type(applies).__name__}, not a boolean")
+                except CelError as error:
                     applies = True  # fail closed: a broken condition still demands approval
+                    if failures is not None:
+                        failures.append(ConditionFailure(policy, requirement.index, change.name, str(error)))
                 if applies is not True:
                     continue
             found.append((policy, requirement.index))
@@ -110,14 +136,26 @@ def applicable_requirements(
 
 
 def required_approvals(
-    change: Change, policies: Iterable[Policy], owner_of: OwnerOf, risk_level: str, risk_score: int
+    change: Change,
+    policies: Iterable[Policy],
+    owner_of: OwnerOf,
+    risk_level: str,
+    risk_score: int,
+    failures: list[ConditionFailure] | None = None,
 ) -> list[ApprovalNeed]:
-    """What approvals policy requires; ``owner_of`` gives the owning team of a target (from a trusted revision)."""
-    return stricter_approvals(change, policies, (owner_of,), (RiskBasis(risk_level, risk_score),))
+    """What approvals policy requires; ``owner_of`` gives the owning team of a target (from a trusted revision).
+
+    Conditions that fail make their requirement apply and are added to ``failures``.
+    """
+    return stricter_approvals(change, policies, (owner_of,), (RiskBasis(risk_level, risk_score),), failures)
 
 
 def stricter_approvals(
-    change: Change, policies: Iterable[Policy], owners_of: Sequence[OwnerOf], risks: Sequence[RiskBasis]
+    change: Change,
+    policies: Iterable[Policy],
+    owners_of: Sequence[OwnerOf],
+    risks: Sequence[RiskBasis],
+    failures: list[ConditionFailure] | None = None,
 ) -> list[ApprovalNeed]:
     """Everything that any reading requires: every requirement whose ``when`` holds under one of ``risks``,
     and for ``owners`` the owning team of each target under any of ``owners_of``.
@@ -125,14 +163,17 @@ def stricter_approvals(
     A pull request can edit what its own requirements are computed from (a
     target's tier, a risk weight, an owner), so ``plan`` reads them from both the
     base branch and the head and asks for the union: what either would require.
+    Conditions that fail make their requirement apply and are added to ``failures`` (once each).
     """
     policies = list(dict.fromkeys(policies))  # the base's and the head's are often the very same records
     applying: dict[tuple[Policy, int], list[RiskBasis]] = {}
     for basis in risks:
-        for policy, index in applicable_requirements(change, policies, basis.level, basis.score):
+        for policy, index in applicable_requirements(change, policies, basis.level, basis.score, failures):
             found = applying.setdefault((policy, index), [])
             if basis not in found:
                 found.append(basis)
+    if failures is not None:
+        failures[:] = list(dict.fromkeys(failures))
     needs: list[ApprovalNeed] = []
     for (policy, index), bases in applying.items():
         requirement = policy.approvals[index]
@@ -153,6 +194,21 @@ def stricter_approvals(
                 )
             if rule.owners:
                 owners = sorted({owner for ref in change.target_refs for lookup in owners_of if (owner := lookup(ref))})
+                # A target whose owner is unknown in every reading (its record is missing or
+                # invalid) still needs its owner's approval: one nobody can give until it is fixed.
+                for ref in change.target_refs:
+                    if not any(lookup(ref) for lookup in owners_of):
+                        needs.append(
+                            ApprovalNeed(
+                                requirement_id,
+                                f"{rule.count} approval(s) from the owner of {ref}, which is unknown "
+                                "(its record is missing or invalid)",
+                                f"{UNKNOWN_OWNER}{ref}",
+                                rule.count,
+                                requirement.allow_self_approval,
+                                reason,
+                            )
+                        )
                 for owner in owners:
                     needs.append(
                         ApprovalNeed(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import git
 
 from itsmctl.findings import Finding, Severity, sort_findings
-from itsmctl.flow.approvals import ApprovalNeed, stricter_approvals
+from itsmctl.flow.approvals import ApprovalNeed, ConditionFailure, stricter_approvals
 from itsmctl.flow.baseline import (
     BaseChecks,
     CatalogRisk,
@@ -39,6 +39,7 @@ from itsmctl.model.record import Record
 from itsmctl.risk.score import RiskAssessment
 from itsmctl.rules._planning import planning_of
 from itsmctl.rules.base import CheckContext
+from itsmctl.rules.policy_expression import ID as EXPRESSION_RULE
 from itsmctl.validation import ValidationResult, check_loaded
 from itsmctl.vcs.git import load_paths, load_revision, merge_base, resolve_commit
 
@@ -166,6 +167,25 @@ def _flow_findings(
     return findings
 
 
+def _condition_findings(ctx: CheckContext, failures: list[ConditionFailure]) -> list[Finding]:
+    """An approval ``when`` that failed on a change: the requirement applied anyway (fail closed); say why."""
+    findings: dict[tuple[str, int, int, str], Finding] = {}
+    for failure in failures:
+        finding = ctx.finding(
+            EXPRESSION_RULE,
+            Severity.ERROR,
+            failure.policy.record,
+            ("spec", "approvals", failure.index, "when"),
+            f"approval {failure.policy.name}/{failure.policy.approvals[failure.index].id}: when cannot be evaluated "
+            f"for change:{failure.change}: {failure.message}; the requirement applies",
+            "guard optional fields with has(spec.field); check divisors and types",
+        )
+        # The base's and the head's copy of one policy fail alike: report it once.
+        where = finding.location
+        findings.setdefault((where.path, where.line, where.column, finding.message), finding)
+    return list(findings.values())
+
+
 def _trusted_policies(trusted: Catalog, head: Catalog) -> list[Policy]:
     """Base policies always apply; the head's apply too, so a PR may tighten but never loosen."""
     return [*trusted.policies.values(), *head.policies.values()]
@@ -231,7 +251,9 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
                     "pick a new id: 'itsmctl new change' generates collision-free ones",
                 )
             )
-        needs = [] if template else stricter_approvals(change, policies, owners_of, risk_bases(risks))
+        failures: list[ConditionFailure] = []
+        needs = [] if template else stricter_approvals(change, policies, owners_of, risk_bases(risks), failures)
+        findings.extend(_condition_findings(ctx, failures))
         changes.append(ChangePlan(change, previous, risks, needs, template))
     return Plan(
         base=base.hexsha,

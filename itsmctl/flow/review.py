@@ -55,14 +55,29 @@ class ReviewOutcome:
             {d.name for d in self.plan.records if d.kind == "Change" and d.action != "removed" and d.name not in judged}
         )
 
+    def invalid_policies(self) -> list[str]:
+        """Policies of the trusted catalog that do not load, so the approvals they require are unknown.
+
+        An invalid Policy has no typed view and would simply not apply: one that a new
+        itsmctl reads differently (``allowSelfApproval: no`` is the text "no" in YAML 1.2)
+        must not turn into a pull request that needs no approval. It fails closed instead.
+        """
+        if not any(item.grants_authorisation for item in self.plan.changes):
+            return []  # nothing is authorised here: the requirements are not needed now
+        return sorted({r.path for r in self.plan.trusted_catalog.records if r.kind == "Policy" and r.typed is None})
+
     @property
     def satisfied(self) -> bool:
         ready = all(all(r.satisfied for r in self.results[item.change.name]) for item in self.due())
         owners = all(r.satisfied for r in self.record_results)
-        return ready and owners and not self.unreadable()
+        return ready and owners and not self.unreadable() and not self.invalid_policies()
 
     def missing(self) -> list[str]:
         lines = [f"{name}: invalid at the head, so its approvals cannot be checked" for name in self.unreadable()]
+        lines += [
+            f"{path}: a Policy there is invalid, so the approvals it requires are unknown (fix it first)"
+            for path in self.invalid_policies()
+        ]
         for item in self.due():
             for result in self.results[item.change.name]:
                 if not result.satisfied:

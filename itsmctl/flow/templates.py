@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, ConfigurationItem, Service, StandardChange
+from itsmctl.model.labels import labels_match
 from itsmctl.model.plans import plan_quality
 
 _LEVEL_ORDER = ("low", "medium", "high", "critical")
@@ -21,8 +22,7 @@ def _target_allowed(template: StandardChange, ref: str, catalog: Catalog) -> boo
     if isinstance(item, Service) and item.tier in template.tiers:
         return True
     if template.labels and item is not None:
-        labels = item.record.labels
-        return all(labels.get(key) == value for key, value in template.labels.items())
+        return labels_match(template.labels, item.record.labels)
     return False
 
 

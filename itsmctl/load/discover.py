@@ -1,10 +1,18 @@
-"""Find the YAML files of an ITSM repository without ever leaving it."""
+"""Find the YAML files of an ITSM repository without ever leaving it, or opening anything but a file.
+
+A FIFO, socket or device named like a record (or a link to one) is never opened:
+reading a FIFO blocks for ever, and reading a device can have effects. It is
+reported instead, as a symlink out of the repository is.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from itsmctl.errors import ItsmError
 
 # Folders that hold records; when none exists, the whole tree is scanned.
 RECORD_ROOTS = ("catalog", "changes", "policies")
@@ -26,6 +34,27 @@ class Discovered:
     files: list[Path]
     # Symlinks that point outside the repository: reported, never read.
     escaping_links: list[Path]
+    # FIFOs, sockets and devices (or links to them) with a record's name: reported, never opened.
+    not_regular: list[Path] = field(default_factory=list)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words, for messages."""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _walk_error(error: OSError) -> None:
+    # os.walk skips a folder it cannot list without a word: its records would silently be missing.
+    raise ItsmError(f"{error.filename}: cannot read the folder: {error.strerror}")
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -43,12 +72,13 @@ def discover(root: Path) -> Discovered:
         tops = [root]
     files: list[Path] = []
     escaping: list[Path] = []
+    not_regular: list[Path] = []
     for top in tops:
         if top.is_symlink() and not _inside(top.resolve(), root):
             escaping.append(top)
             continue
         prefix = str(root) + os.sep
-        for directory, dirnames, filenames in os.walk(top, followlinks=False):
+        for directory, dirnames, filenames in os.walk(top, followlinks=False, onerror=_walk_error):
             # Hidden folders (.git, .github, .venv) never hold records.
             dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
             for name in dirnames:
@@ -61,14 +91,23 @@ def discover(root: Path) -> Discovered:
                 if not is_record_file(folder + name):
                     continue
                 path = Path(directory, name)
-                if os.path.islink(path):
-                    target = path.resolve()
-                    if not _inside(target, root) or not target.is_file():
-                        escaping.append(path)
-                        continue
+                try:
+                    mode = os.lstat(path).st_mode
+                    if stat.S_ISLNK(mode):
+                        target = path.resolve()
+                        if not _inside(target, root) or not target.exists():
+                            escaping.append(path)
+                            continue
+                        mode = os.stat(target).st_mode
+                except OSError:
+                    escaping.append(path)  # vanished, or a link loop: nothing to read
+                    continue
+                if not stat.S_ISREG(mode):
+                    not_regular.append(path)
+                    continue
                 files.append(path)
     files.sort()
-    return Discovered(files, sorted(escaping))
+    return Discovered(files, sorted(escaping), sorted(not_regular))
 
 
 def relative(path: Path, root: Path) -> str:

@@ -3,25 +3,44 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Finding, Location, Severity
-from itsmctl.load.discover import discover, relative
+from itsmctl.load.discover import discover, file_kind, relative
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
 
+# Not blocking on open: if a FIFO took a record file's place since discovery, open
+# returns at once and fstat shows what it is. No terminal becomes ours either.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 
-def _read_files(paths: list[Path], root: Path, max_bytes: int, oversize: list[Finding]) -> Iterator[tuple[str, bytes]]:
+
+def not_regular_finding(path: str, mode: int) -> Finding:
+    return Finding(
+        "not-a-regular-file",  # see itsmctl/rules/not_a_regular_file.py (the loader does not import rules)
+        Severity.ERROR,
+        f"{file_kind(mode)} has a record file's name; it was not opened",
+        Location(path),
+        "replace it with a regular file, or rename it so it does not end in .yaml, .yml or .md",
+    )
+
+
+def _read_files(paths: list[Path], root: Path, max_bytes: int, unread: list[Finding]) -> Iterator[tuple[str, bytes]]:
     root = root.resolve()
     for path in paths:
         shown = relative(path, root)
         try:
-            with open(path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > max_bytes:
+            descriptor = os.open(path, _OPEN_FLAGS)
+            with open(descriptor, "rb") as handle:
+                status = os.fstat(handle.fileno())
+                if not stat.S_ISREG(status.st_mode):
+                    unread.append(not_regular_finding(shown, status.st_mode))
+                    continue
+                if status.st_size > max_bytes:
                     # Never read: a 50 MB file must not cost 50 MB.
-                    oversize.append(too_large(shown, size, max_bytes))
+                    unread.append(too_large(shown, status.st_size, max_bytes))
                     continue
                 data = handle.read(max_bytes + 1)
         except OSError as error:
@@ -42,17 +61,23 @@ def load_tree(
     if not root.is_dir():
         raise ItsmError(f"{root}: not a directory; give the repository root")
     found = discover(root)
-    if not found.files and not found.escaping_links:
+    if not found.files and not found.escaping_links and not found.not_regular:
         raise ItsmError(
             f"{root}: no record files found (YAML under catalog/, changes/ and policies/, or anywhere below when "
             "none of those exists); is this the repository root?"
         )
-    oversize: list[Finding] = []
+    unread: list[Finding] = []
     result = load_sources(
-        _read_files(found.files, root, max_bytes, oversize), max_bytes, use_cache=use_cache, keep_bodies=keep_bodies
+        _read_files(found.files, root, max_bytes, unread), max_bytes, use_cache=use_cache, keep_bodies=keep_bodies
     )
-    result.findings.extend(oversize)
-    result.files.extend(f.location.path for f in oversize)
+    for path in found.not_regular:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = 0
+        unread.append(not_regular_finding(relative(path, root), mode))
+    result.findings.extend(unread)
+    result.files.extend(f.location.path for f in unread)
     for link in found.escaping_links:
         result.findings.append(
             Finding(

@@ -13,6 +13,9 @@ need things the stock constructor cannot give:
   stack (it segfaults somewhere past 10,000 levels); a file with a document that is
   too deep is then composed one document at a time, so the others still load;
 * lines are counted as git and editors count them (see ``yaml_text``);
+* plain scalars are read by the YAML 1.2 core schema, and as numbers only where
+  YAML 1.1 reads the same number (see ``yaml_scalars``): ``NO`` stays "NO" and
+  ``010`` stays "010" instead of turning silently into false and 8;
 * timestamps stay strings (records carry ISO 8601 text; we parse them where they
   are used, with their offsets) and mapping keys are always their source text.
 
@@ -30,6 +33,7 @@ from typing import TypeGuard
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from itsmctl.load.yaml_scalars import ScalarError, bool_value, float_value, int_value, resolve_plain
 from itsmctl.load.yaml_text import Mark, Positions, document_parts
 
 try:
@@ -87,28 +91,14 @@ class _Reject(Exception):
         self.problem = problem
 
 
-_scalar_constructor = yaml.constructor.SafeConstructor()
-
-# Plain scalars repeat a lot (every key, most enum values); resolving one runs
-# several regular expressions, so remember short ones. Bounded, then reset.
-_RESOLVED: dict[str, str] = {}
-_RESOLVED_LIMIT = 200_000
-_resolve_uncached = CSafeLoader.resolve
-
-
 class _Loader(CSafeLoader):
+    # libyaml calls back here for every node without an explicit tag. PyYAML's own
+    # resolver is YAML 1.1 (``NO`` is false, ``010`` is 8); ours is ``resolve_plain``.
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
             if not implicit[0]:
                 return _STR  # quoted: always a string
-            tag = _RESOLVED.get(value)
-            if tag is None:
-                tag = _resolve_uncached(self, kind, value, implicit)
-                if len(value) <= 64:
-                    if len(_RESOLVED) >= _RESOLVED_LIMIT:
-                        _RESOLVED.clear()
-                    _RESOLVED[value] = tag
-            return tag
+            return resolve_plain(value)
         return _MAP if kind is MappingNode else _SEQ
 
 
@@ -256,17 +246,24 @@ class _Builder:
     def _scalar(self, node: ScalarNode, tag: str) -> object:
         try:
             if tag == _INT:
-                return _scalar_constructor.construct_yaml_int(node)
+                return int_value(node.value)
             if tag == _FLOAT:
-                return _scalar_constructor.construct_yaml_float(node)
+                return float_value(node.value)
             if tag == _BOOL:
-                return _scalar_constructor.construct_yaml_bool(node)
+                return bool_value(node.value)
             if tag == _NULL:
                 return None
             if tag == _VALUE or tag == _MERGE:
                 return node.value
-        except (ValueError, yaml.YAMLError) as error:
-            raise _Reject(YamlProblem("yaml-syntax", f"bad {tag[len(_TAG) :]}: {error}", self._line(node))) from None
+        except ScalarError as error:
+            raise _Reject(
+                YamlProblem(
+                    error.rule,
+                    str(error),
+                    *self._where(node),
+                    "write the value plainly (10, true, 1000), or quote it if you mean text",
+                )
+            ) from None
         self._reject_tag(node)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from itsmctl.load.yaml_scalars import plain_number, reading_note
 from itsmctl.model.kinds import KeyPath
 from itsmctl.model.refs import KINDS
 
@@ -119,6 +120,27 @@ def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _read_as_text(path: KeyPath, text: str, expected: object) -> SchemaProblem | None:
+    """A number or boolean was wanted, and ``text`` is one to some YAML reader but not to every one."""
+    wanted = expected if isinstance(expected, list) else [expected]
+    if not any(w in ("integer", "number", "boolean") or isinstance(w, (int, float)) for w in wanted):
+        return None
+    note = reading_note(text)
+    if note is None:
+        return None
+    plain = plain_number(text)
+    hint = f"write {plain}" if plain else "write the value plainly (10, 1000, true), or quote it if you mean text"
+    return SchemaProblem(
+        path, f"{_field(path)}: expected {_expected(expected)}, got the text {_shown(text)}: {note}", hint
+    )
+
+
+def _expected(expected: object) -> str:
+    if isinstance(expected, list):
+        return " or ".join(str(option) for option in expected)
+    return str(expected)
+
+
 def _explain(error: jsonschema.ValidationError, root: dict[str, Any]) -> Iterator[SchemaProblem]:
     path: KeyPath = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -142,6 +164,11 @@ def _explain(error: jsonschema.ValidationError, root: dict[str, Any]) -> Iterato
             hint = suggestion or (f"known fields: {', '.join(known)}" if known else "")
             yield SchemaProblem((*path, key), f"{where}: unknown field {key!r}", hint)
         return
+    if validator in ("enum", "type") and isinstance(instance, str):
+        misread = _read_as_text(path, instance, error.validator_value)
+        if misread is not None:
+            yield misread
+            return
     if validator == "enum":
         options = [str(option) for option in error.validator_value]
         hint = _suggest(str(instance), options) if isinstance(instance, str) else ""

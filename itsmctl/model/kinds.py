@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from itsmctl.model.durations import parse_duration
 from itsmctl.model.pickling import pickle_by_constructor
 from itsmctl.model.record import Record
-from itsmctl.model.times import parse_timestamp
+from itsmctl.model.times import check_year, parse_timestamp
 
 if TYPE_CHECKING:
     from itsmctl.graph.impact import Touch
@@ -46,6 +46,25 @@ def _timestamp(spec: dict[str, Any], path: KeyPath, key: str) -> datetime | None
         raise FieldError((*path, key), str(error)) from None
 
 
+def _duration(value: str, path: KeyPath) -> timedelta:
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise FieldError(path, str(error)) from None
+
+
+def _first_day(value: str | None, path: KeyPath) -> str | None:
+    """A maintenance window's first day: a real date in the years itsmctl takes."""
+    if value is None:
+        return None
+    try:
+        check_year(date.fromisoformat(value), value)
+    except ValueError as error:
+        message = str(error) if "out of range" in str(error) else f"{value!r} is not a valid date"
+        raise FieldError(path, message) from None
+    return value
+
+
 @lru_cache(maxsize=512)
 def _zone_named(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -71,13 +90,13 @@ class MaintenanceWindow:
 def _windows(spec: dict[str, Any]) -> tuple[MaintenanceWindow, ...]:
     windows = []
     for index, item in enumerate(spec.get("maintenanceWindows") or ()):
-        path: KeyPath = ("spec", "maintenanceWindows", index, "timezone")
+        path: KeyPath = ("spec", "maintenanceWindows", index)
         windows.append(
             MaintenanceWindow(
                 rrule=item["rrule"],
-                duration=parse_duration(item["duration"]),
-                timezone=_zone(item.get("timezone"), path),
-                start=item.get("start"),
+                duration=_duration(item["duration"], (*path, "duration")),
+                timezone=_zone(item.get("timezone"), (*path, "timezone")),
+                start=_first_day(item.get("start"), (*path, "start")),
                 name=item.get("name", ""),
             )
         )
@@ -481,8 +500,8 @@ def build_sla(record: Record) -> SLA:
     return SLA(
         record=record,
         availability=float(spec["availability"]),
-        response={p: parse_duration(v) for p, v in (spec.get("response") or {}).items()},
-        resolution={p: parse_duration(v) for p, v in (spec.get("resolution") or {}).items()},
+        response={p: _duration(v, ("spec", "response", p)) for p, v in (spec.get("response") or {}).items()},
+        resolution={p: _duration(v, ("spec", "resolution", p)) for p, v in (spec.get("resolution") or {}).items()},
         support_hours=support,
     )
 
@@ -593,7 +612,7 @@ def build_standard_change(record: Record) -> StandardChange:
         labels=allowed.get("labels") or {},
         max_risk=spec["maxRisk"],
         required_fields=tuple(spec.get("requiredFields") or ()),
-        max_duration=parse_duration(duration) if duration else None,
+        max_duration=_duration(duration, ("spec", "maxDuration")) if duration else None,
     )
 
 
@@ -648,7 +667,7 @@ def build_request_type(record: Record) -> RequestType:
         fulfilment=spec["fulfilment"],
         sla=spec.get("sla"),
         priority=spec.get("priority", "P4"),
-        target_time=parse_duration(target) if target else None,
+        target_time=_duration(target, ("spec", "targetTime")) if target else None,
         standard_change=spec.get("standardChange"),
         requesters=tuple(spec.get("requesters") or ()),
     )

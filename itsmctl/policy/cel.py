@@ -48,6 +48,25 @@ class CelError(ValueError):
     """An expression that does not compile or cannot be evaluated."""
 
 
+# What the CEL library raises when an expression fails on the data it is given:
+# division or modulo by zero and int64 overflow (ArithmeticError), a missing map key
+# or list index (LookupError), no such overload (TypeError), a bad argument to a
+# function (RuntimeError, ValueError). All of them are the expression's fault, never
+# ours, so all are CelError. A panic inside the Rust library (pyo3's PanicException,
+# a BaseException) is one too: an expression must never take the whole run down.
+_EVALUATION_ERRORS = (ArithmeticError, LookupError, RuntimeError, TypeError, ValueError)
+
+
+def _is_panic(error: BaseException) -> bool:
+    return type(error).__name__ == "PanicException"
+
+
+def _evaluation_message(error: BaseException) -> str:
+    if isinstance(error, KeyError):
+        return f"no such field or key: {_first_line(str(error))}"
+    return _first_line(str(error))
+
+
 @dataclass(frozen=True)
 class Expression:
     source: str
@@ -59,10 +78,15 @@ class Expression:
         return frozenset(self.program.variables())
 
     def evaluate(self, context: Any) -> object:
+        """The expression's value; any failure on this data is a CelError with a readable message."""
         try:
             return self.program.execute(context)
-        except (RuntimeError, TypeError, ValueError, OverflowError) as error:
-            raise CelError(_first_line(str(error))) from None
+        except _EVALUATION_ERRORS as error:
+            raise CelError(_evaluation_message(error)) from None
+        except BaseException as error:
+            if _is_panic(error):
+                raise CelError(f"the CEL library failed on this expression: {_first_line(str(error))}") from None
+            raise
 
 
 def _first_line(text: str) -> str:

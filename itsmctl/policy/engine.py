@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from itsmctl.findings import Finding, Severity
+from itsmctl.findings import Finding, Location, Severity
 from itsmctl.load.locate import Locator
 from itsmctl.model.kinds import KeyPath, Policy, PolicyRule
+from itsmctl.model.labels import labels_match
 from itsmctl.model.record import Record
 from itsmctl.policy.cel import (
     CelError,
@@ -44,8 +45,7 @@ class CompiledRule:
             return False
         if rule.names and record.name not in rule.names:
             return False
-        labels = record.labels
-        return all(labels.get(key) == value for key, value in rule.labels.items())
+        return labels_match(rule.labels, record.labels)
 
 
 def policy_rule_id(policy: str, rule: str) -> str:
@@ -134,16 +134,30 @@ def _field_path(rule: PolicyRule) -> tuple[str | int, ...]:
     return tuple(int(part) if part.isdigit() else part for part in rule.field.split("."))
 
 
-def _evaluate(compiled: CompiledRule, context: Any) -> bool:
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule that could not be evaluated on a record: which part (``when`` or ``assert``) and why."""
+
+    part: str
+    message: str
+
+
+def _evaluate(compiled: CompiledRule, context: Any) -> bool | RuleFailure:
     if compiled.when is not None:
-        applies = compiled.when.evaluate(context)
+        try:
+            applies = compiled.when.evaluate(context)
+        except CelError as error:
+            return RuleFailure("when", str(error))
         if not isinstance(applies, bool):
-            raise CelError(f"when returned {type(applies).__name__}, not a boolean")
+            return RuleFailure("when", f"when returned {type(applies).__name__}, not a boolean")
         if not applies:
             return True
-    result = compiled.assertion.evaluate(context)
+    try:
+        result = compiled.assertion.evaluate(context)
+    except CelError as error:
+        return RuleFailure("assert", str(error))
     if not isinstance(result, bool):
-        raise CelError(f"assert returned {type(result).__name__}, not a boolean")
+        return RuleFailure("assert", f"assert returned {type(result).__name__}, not a boolean")
     return result
 
 
@@ -153,9 +167,11 @@ class RuleBatch:
 
     Each call from Python into CEL costs a few microseconds whatever the
     expression; with thirty rules over 27,000 records that dominates. The
-    batch is one list expression ``[!(when1) || (assert1), ...]``: one call per
-    record. Only when it fails (a rule errors or returns a non-boolean) are
-    the rules evaluated one by one, to say which rule and why.
+    batch is one list expression ``[(when1) ? (assert1) : true, ...]``: one call
+    per record. Only when it fails (a rule errors or returns a non-boolean) are
+    the rules evaluated one by one, to say which rule and why. (Not
+    ``!(when) || assert``: CEL's ``||`` absorbs an error when the other side is
+    true, so a ``when`` that fails would pass silently in the batch.)
     """
 
     rules: tuple[CompiledRule, ...]
@@ -168,7 +184,7 @@ def _batch(rules: list[CompiledRule]) -> RuleBatch:
     parts = []
     for rule in rules:
         check = f"({rule.assertion.source})"
-        parts.append(f"(!({rule.when.source}) || {check})" if rule.when else check)
+        parts.append(f"(({rule.when.source}) ? {check} : true)" if rule.when else check)
     try:
         combined: Expression | None = compile_expression("[" + ", ".join(parts) + "]")
     except CelError:
@@ -178,7 +194,7 @@ def _batch(rules: list[CompiledRule]) -> RuleBatch:
     return RuleBatch(tuple(rules), variables, field_projection(sources, variables), combined)
 
 
-def _results(batch: RuleBatch, context: Any) -> list[bool | CelError]:
+def _results(batch: RuleBatch, context: Any) -> list[bool | RuleFailure]:
     if batch.combined is not None:
         try:
             values = batch.combined.evaluate(context)
@@ -186,13 +202,7 @@ def _results(batch: RuleBatch, context: Any) -> list[bool | CelError]:
             values = None
         if isinstance(values, list) and all(isinstance(v, bool) for v in values):
             return values  # type: ignore[return-value]
-    results: list[bool | CelError] = []
-    for compiled in batch.rules:
-        try:
-            results.append(_evaluate(compiled, context))
-        except CelError as error:
-            results.append(error)
-    return results
+    return [_evaluate(compiled, context) for compiled in batch.rules]
 
 
 class PolicyEvaluator:
@@ -206,6 +216,16 @@ class PolicyEvaluator:
                 self._by_kind.setdefault(kind, []).append(compiled)
         self._catch_all = self._by_kind.get("*", [])
         self._batches: dict[tuple[int, ...], RuleBatch] = {}
+        self._expression_locations: dict[tuple[int, str], Location] = {}
+
+    def _expression_location(self, compiled: CompiledRule, part: str, locator: Locator) -> Location:
+        """Where the rule's ``when`` or ``assert`` is written (looked up once per rule)."""
+        key = (id(compiled), part)
+        location = self._expression_locations.get(key)
+        if location is None:
+            path: KeyPath = ("spec", "rules", compiled.rule.index, part)
+            location = self._expression_locations[key] = locator.locate(compiled.policy.record, path)
+        return location
 
     def evaluate(self, records: Iterable[Record], locator: Locator) -> Iterator[Finding]:
         """Findings of every rule over every matching, schema-valid record."""
@@ -223,13 +243,17 @@ class PolicyEvaluator:
                 batch = self._batches[key] = _batch(candidates)
             context = activation(record_variables(record, batch.variables, batch.projection))
             for compiled, result in zip(batch.rules, _results(batch, context), strict=True):
-                if isinstance(result, CelError):
+                if isinstance(result, RuleFailure):
+                    # At the expression that failed, which is what needs fixing; naming the record
+                    # (one finding per record) so the data that made it fail can be found.
+                    where = locator.locate(record, ("metadata", "name"))
                     yield Finding(
                         EXPRESSION_RULE,
                         Severity.ERROR,
-                        f"policy rule {compiled.id} cannot be evaluated here: {result}",
-                        locator.locate(record, ("metadata", "name")),
-                        "guard optional fields with has(spec.field)",
+                        f"policy rule {compiled.id}: {result.part} cannot be evaluated for {record.ref} "
+                        f"({where.path}:{where.line}): {result.message}",
+                        self._expression_location(compiled, result.part, locator),
+                        "guard optional fields with has(spec.field); check divisors and types",
                     )
                 elif not result:
                     yield Finding(

@@ -15,6 +15,7 @@ from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.graph.impact import BlastRadius
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Freeze, Window
+from itsmctl.model.labels import labels_match
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _scope_match(freeze: Freeze, refs: Iterable[str], graph: DependencyGraph, ca
         if scope.labels:
             record = catalog.by_ref.get(ref)
             labels = record.labels if record is not None else {}
-            if all(labels.get(key) == value for key, value in scope.labels.items()):
+            if labels_match(scope.labels, labels):
                 return ref
     return None
 

@@ -25,6 +25,7 @@ from itsmctl.rules import (
     maintenance_window,
     missing_approval,
     not_a_mapping,
+    not_a_regular_file,
     outside_maintenance,
     outside_window,
     owner_members,
@@ -69,6 +70,7 @@ _MODULES = (
     not_a_mapping,
     outside_maintenance,
     unsafe_path,
+    not_a_regular_file,
     # Records
     unknown_kind,
     schema,

@@ -2,7 +2,10 @@
 
 Windows are RFC 5545 RRULEs (``FREQ=WEEKLY;BYDAY=TU;BYHOUR=22;BYMINUTE=0``)
 with a duration and a time zone. FREQ must be YEARLY, MONTHLY, WEEKLY, DAILY
-or HOURLY; put the first day in ``start`` rather than a DTSTART.
+or HOURLY; put the first day in ``start`` rather than a DTSTART. A rule must
+be able to open (not ``BYMONTH=2;BYMONTHDAY=30``), with INTERVAL from 1 to
+1,000, values in their RFC 5545 ranges, no BYSECOND, and at most 20,000
+occurrences a year.
 
 Failing example::
 
@@ -50,9 +53,10 @@ Passing example::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from itsmctl.findings import Finding, Severity
-from itsmctl.risk.windows import RuleError, parse_rule
+from itsmctl.risk.windows import RuleError, check_rule
 from itsmctl.rules.base import CheckContext
 
 ID = "maintenance-window"
@@ -61,10 +65,13 @@ SEVERITY = Severity.ERROR
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     catalog = ctx.catalog
+    # Checked as it will be used: occurrences of this year (dense or long-walking rules
+    # show there), after the check that it opens at all.
+    this_year = datetime.now(UTC).year
     for item in [*catalog.services.values(), *catalog.cis.values()]:
         for index, window in enumerate(item.maintenance_windows):
             try:
-                parse_rule(window)
+                check_rule(window, (this_year,))
             except RuleError as error:
                 yield ctx.finding(
                     ID,

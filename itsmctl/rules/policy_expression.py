@@ -1,9 +1,14 @@
 """A policy's CEL expression does not compile, or fails on a record.
 
-Reported at the expression in the policy file when it does not compile, and at
-the record when it cannot be evaluated there (most often a field that is
-missing on some records: guard it with ``has(spec.field)``). A rule must return
-a boolean.
+Reported at the expression in the policy file: when it does not compile, once;
+when it cannot be evaluated on a record, once for each such record, naming the
+record and its line. Evaluation fails on a field that is missing on some
+records (guard it with ``has(spec.field)``), a division by zero, an index past
+the end of a list, an integer overflow or mixed types (``1 + 2.5``). A rule's
+``when`` and ``assert`` must return a boolean. The other rules and records are
+still checked. An approval's ``when`` that fails on a change makes its
+requirement apply (``plan`` reports it here): a broken condition never waives
+an approval.
 
 Failing example::
 

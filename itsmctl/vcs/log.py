@@ -104,6 +104,15 @@ def _tokens(stream) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
         yield pending
 
 
+def _commit_date(sha: str, text: str) -> datetime:
+    # git stores any 64-bit timestamp (a commit can claim the year 3170843); Python's
+    # datetime stops at 9999. Such a history cannot be read honestly: say so (exit 2).
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ItsmError(f"commit {sha[:12]} has a date itsmctl cannot read: {text!r}") from None
+
+
 def _parse(tokens: Iterator[bytes]) -> Iterator[CommitInfo]:
     marker = _MARKER.encode()
     current: CommitInfo | None = None
@@ -119,10 +128,10 @@ def _parse(tokens: Iterator[bytes]) -> Iterator[CommitInfo]:
                 parents=parents.split(),
                 author_name=an,
                 author_email=ae,
-                authored=datetime.fromisoformat(ad),
+                authored=_commit_date(sha, ad),
                 committer_name=cn,
                 committer_email=ce,
-                committed=datetime.fromisoformat(cd),
+                committed=_commit_date(sha, cd),
                 message=message,
             )
             continue

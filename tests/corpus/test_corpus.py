@@ -165,10 +165,18 @@ def test_symlink_outside_is_never_followed(tmp_path: Path, run_cli) -> None:  # 
     _check_everything(run_cli, root, "unsafe-path", None)
 
 
+@pytest.mark.timeout(120)
+def test_fifo_named_like_a_record_is_never_opened(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # Every command reads the tree: any that opened the FIFO would block until the timeout.
+    root = _repo(tmp_path, None)
+    os.mkfifo(root / "catalog" / "case.yaml")
+    _check_everything(run_cli, root, "not-a-regular-file", None)
+
+
 def test_empty_repository_is_a_usage_error(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     result = _timed(run_cli, "validate", str(tmp_path))
     assert result.exit_code == 2 and "no record files" in result.stderr
 
 
 def test_the_corpus_is_large_enough() -> None:
-    assert len(CASES) + len(GENERATED) + 3 >= 60
+    assert len(CASES) + len(GENERATED) + 4 >= 60

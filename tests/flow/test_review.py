@@ -220,3 +220,27 @@ def test_comment_escapes_hostile_titles(pr, github, run_cli) -> None:  # type: i
     assert "@everyone" not in prose
     assert "[link](http://evil)" not in prose
     assert not re.search(r"(?<!\\)\| pipe", prose)  # a raw pipe would break the table
+
+
+def test_an_invalid_policy_on_the_base_fails_closed(tmp_path: Path, github, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # `allowSelfApproval: no` was false under YAML 1.1 and is the text "no" now: the policy no
+    # longer loads. Its requirement must not silently vanish (no approvals, exit 0).
+    repo = GitRepo(tmp_path / "repo")
+    policy = POLICY + "      allowSelfApproval: no\n"
+    base = repo.commit(
+        "catalog",
+        {
+            "catalog/teams.yaml": team("ops", "[alice, bob, olivia]") + "---\n" + CAB,
+            "catalog/cmdb.yaml": ci("db"),
+            "policies/change.yaml": policy,
+            "changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW),
+        },
+    )
+    repo.branch("pr-7")
+    head = repo.commit("approve chg-1", {"changes/chg-1.yaml": change("chg-1", "[ci:db]", *WINDOW, status="approved")})
+    github.add_pull(7, "alice", head, base)
+    result = _review(run_cli, repo, "--format", "json")
+    assert result.exit_code == 1, result.stdout
+    document = json.loads(result.stdout)
+    assert document["approvalsSatisfied"] is False
+    assert any("policies/change.yaml: a Policy there is invalid" in line for line in document["missing"])

@@ -122,13 +122,19 @@ def test_symlink_to_a_file_outside_is_reported_and_never_read(tmp_path: Path, mo
     os.symlink(secret, root / "catalog" / "link.yaml")
 
     opened: list[str] = []
-    real_open = open
+    real_open, real_os_open = open, os.open
 
     def spying_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
-        opened.append(os.path.realpath(file))
+        if not isinstance(file, int):  # a descriptor from os.open, seen there
+            opened.append(os.path.realpath(file))
         return real_open(file, *args, **kwargs)
 
+    def spying_os_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(os.path.realpath(file))
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr("builtins.open", spying_open)
+    monkeypatch.setattr("os.open", spying_os_open)
     result = load_tree(root, use_cache=False)
     monkeypatch.undo()
 
@@ -241,3 +247,71 @@ def test_a_repository_with_only_an_escaping_link_still_reports_it(tmp_path: Path
     (root / "catalog").mkdir(parents=True)
     os.symlink(outside, root / "catalog" / "x.yaml")
     assert _findings(root) == [("unsafe-path", "catalog/x.yaml")]
+
+
+# --- files that are not regular files ------------------------------------------------------------
+
+
+def _socket(path: Path) -> None:
+    import socket
+
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.close()  # the socket file stays
+
+
+@pytest.mark.timeout(20)
+def test_a_fifo_socket_or_link_to_a_fifo_named_like_a_record_is_reported_and_never_opened(tmp_path: Path) -> None:
+    # Opening the FIFO would block for ever: the timeout is the regression test's teeth.
+    root = write_files(tmp_path / "repo", {"catalog/a.yaml": TEAM % "a", "catalog/knowledge/.keep": ""})
+    os.mkfifo(root / "catalog" / "x.yaml")
+    os.mkfifo(root / "catalog" / "knowledge" / "article.md")
+    os.symlink("x.yaml", root / "catalog" / "link.yml")
+    _socket(root / "catalog" / "sock.yaml")
+    result = load_tree(root, use_cache=False)
+    found = sorted((f.rule, f.location.path, f.message) for f in result.findings)
+    assert [(rule, path) for rule, path, _ in found] == [
+        ("not-a-regular-file", "catalog/knowledge/article.md"),
+        ("not-a-regular-file", "catalog/link.yml"),
+        ("not-a-regular-file", "catalog/sock.yaml"),
+        ("not-a-regular-file", "catalog/x.yaml"),
+    ]
+    assert "a FIFO (named pipe)" in found[0][2] and "a socket" in found[2][2]
+    assert [r.name for r in result.catalog.records] == ["a"]
+
+
+@pytest.mark.timeout(20)
+def test_a_fifo_that_replaced_a_file_after_discovery_is_not_read(tmp_path: Path) -> None:
+    from itsmctl.load.repository import _read_files
+
+    root = write_files(tmp_path / "repo", {"catalog/a.yaml": TEAM % "a"})
+    os.mkfifo(root / "catalog" / "b.yaml")  # as if swapped in between discovery and reading
+    unread: list = []  # type: ignore[type-arg]
+    read = list(_read_files([root / "catalog" / "a.yaml", root / "catalog" / "b.yaml"], root, 1 << 20, unread))
+    assert [path for path, _ in read] == ["catalog/a.yaml"]
+    assert [(f.rule, f.location.path) for f in unread] == [("not-a-regular-file", "catalog/b.yaml")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_a_folder_that_cannot_be_listed_is_an_input_error_not_silently_skipped(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "repo", {"catalog/a.yaml": TEAM % "a", "catalog/locked/b.yaml": TEAM % "b"})
+    (root / "catalog" / "locked").chmod(0)
+    try:
+        with pytest.raises(ItsmError, match="cannot read the folder"):
+            discover(root)
+    finally:
+        (root / "catalog" / "locked").chmod(0o755)
+
+
+def test_a_folder_too_deep_to_list_is_an_input_error_not_silently_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its path is longer than the system allows (PATH_MAX): os.walk would skip it without a word.
+    root = write_files(tmp_path / "repo", {"catalog/a.yaml": TEAM % "a"})
+    monkeypatch.chdir(root / "catalog")
+    for _ in range(20):
+        os.mkdir("d" * 250)
+        os.chdir("d" * 250)
+    Path("b.yaml").write_text(TEAM % "b")
+    with pytest.raises(ItsmError, match="cannot read the folder"):
+        discover(root)
