@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from itsmctl.model.catalog import Catalog
+from itsmctl.report.destination import write_text_file
 
 _TIER_LIFECYCLE = {"experimental": "experimental", "development": "experimental", "production": "production"}
 
@@ -101,7 +102,5 @@ def write_backstage(catalog: Catalog, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     target = out / "catalog-info.yaml"
     text = yaml.safe_dump_all(backstage_entities(catalog), sort_keys=False, allow_unicode=True)
-    temporary = target.with_name(".catalog-info.yaml.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)
+    write_text_file(target, text)
     return target
