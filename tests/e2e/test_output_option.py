@@ -116,7 +116,9 @@ def test_a_symlink_is_followed_and_stays_a_link(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "real"]
 
 
-def test_a_dangling_symlink_gets_its_target_created(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_dangling_symlink_gets_its_target_created(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     link = tmp_path / "latest.json"
     link.symlink_to(tmp_path / "new.json")
     code, _, err = _run(repo, "graph", link, capsys)
@@ -202,7 +204,9 @@ def test_a_folder_is_refused(
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_missing_folder_is_an_error(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+def test_a_missing_folder_is_an_error(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
     code, _, err = _run(repo, command, tmp_path / "missing" / "report.json", capsys)
     assert code == 2 and "does not exist" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
