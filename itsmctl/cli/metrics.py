@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -10,6 +9,7 @@ import click
 from itsmctl.cli.common import load_for_command, repository_root
 from itsmctl.errors import ItsmError
 from itsmctl.model.times import parse_cli_time
+from itsmctl.report.escape import terminal, to_json
 from itsmctl.slm.metrics import compute_metrics, first_commits_from_trails
 from itsmctl.slm.patterns import suggest_problems
 
@@ -61,7 +61,7 @@ def metrics(start: str | None, end: str | None, output_format: str) -> int:
                 for m in rows
             ],
         }
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(to_json(payload), nl=False)
         return 0
     click.echo(f"metrics {begin:%Y-%m-%d} .. {finish:%Y-%m-%d}\n")
     click.echo(f"{'scope':<34} {'changes':>7} {'failure rate':>12} {'incidents':>9} {'MTTR':>9} {'lead time':>10}")
@@ -69,7 +69,7 @@ def metrics(start: str | None, end: str | None, output_format: str) -> int:
         rate = f"{m.failure_rate:.0%}" if m.failure_rate is not None else "-"
         mttr = f"{m.mean_time_to_restore:.0f}m" if m.mean_time_to_restore is not None else "-"
         lead = f"{m.median_lead_time:.1f}h" if m.median_lead_time is not None else "-"
-        click.echo(f"{m.scope:<34} {m.changes:>7} {rate:>12} {m.incidents:>9} {mttr:>9} {lead:>10}")
+        click.echo(f"{terminal(m.scope):<34} {m.changes:>7} {rate:>12} {m.incidents:>9} {mttr:>9} {lead:>10}")
     return 0
 
 
@@ -89,10 +89,12 @@ def suggest(min_size: int, output_format: str) -> int:
     found = suggest_problems(loaded.catalog, min_size)
     if output_format == "json":
         payload = [{"on": s.on, "incidents": list(s.incidents), "sharedWords": list(s.shared_words)} for s in found]
-        click.echo(json.dumps({"version": 1, "suggestions": payload}, indent=2))
+        click.echo(to_json({"version": 1, "suggestions": payload}), nl=False)
         return 0
     if not found:
         click.echo("no recurring incidents without a problem record")
     for s in found:
-        click.echo(f"{s.on}: {', '.join(s.incidents)}  (shared: {', '.join(s.shared_words[:8])})")
+        # The shared words come from incident titles.
+        shared = terminal(", ".join(s.shared_words[:8]))
+        click.echo(f"{terminal(s.on)}: {terminal(', '.join(s.incidents))}  (shared: {shared})")
     return 0

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from itsmctl.cli.common import find_change, load_for_command, planning_for
 from itsmctl.errors import ItsmError
+from itsmctl.report.escape import terminal, to_json
 from itsmctl.report.risk import render_json, render_summary_table, render_text
 from itsmctl.risk.score import assess
 from itsmctl.risk.weights import DEFAULT_WEIGHTS
@@ -39,12 +38,12 @@ def risk(
     if show_weights:
         values = planning.weights.values
         if output_format == "json":
-            click.echo(json.dumps({"weights": values, "overridden": planning.weights.sources}, indent=2))
+            click.echo(to_json({"weights": values, "overridden": planning.weights.sources}), nl=False)
         else:
             for key, value in values.items():
                 source = planning.weights.sources.get(key)
-                note = f"  (policy {source}; default {DEFAULT_WEIGHTS[key]:g})" if source else ""
-                click.echo(f"{key:<30} {value:g}{note}")
+                note = f"  (policy {terminal(source)}; default {DEFAULT_WEIGHTS[key]:g})" if source else ""
+                click.echo(f"{terminal(key):<30} {value:g}{note}")
         return 0
     if all_changes == (change is not None):
         raise ItsmError("give one CHANGE or --all")

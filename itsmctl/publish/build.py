@@ -32,6 +32,7 @@ from itsmctl.model.refs import KINDS
 from itsmctl.publish import pages, staging
 from itsmctl.publish.filters import FILTERS
 from itsmctl.publish.site import SiteData
+from itsmctl.report.escape import visible_value
 from itsmctl.report.schedule import render_ics
 from itsmctl.workers import quiet_worker, terminate_as_exit
 
@@ -47,6 +48,8 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html", "j2"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Titles and descriptions with bidi overrides or invisible characters show them as escapes.
+        finalize=visible_value,
     )
     env.filters["duration"] = format_duration
     env.filters.update(FILTERS)

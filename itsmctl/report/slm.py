@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import datetime
 from typing import Any
 
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import terminal, to_json
 from itsmctl.slm.compliance import ServiceCompliance
 
 
@@ -60,7 +59,7 @@ def render_json(reports: list[ServiceCompliance], start: datetime, end: datetime
         "to": end.isoformat(),
         "services": [_service(r) for r in reports],
     }
-    return json.dumps(payload, indent=2) + "\n"
+    return to_json(payload)
 
 
 def render_csv(reports: list[ServiceCompliance], start: datetime, end: datetime) -> str:
@@ -72,8 +71,8 @@ def render_csv(reports: list[ServiceCompliance], start: datetime, end: datetime)
     for r in reports:
         writer.writerow(
             [
-                r.service,
-                r.sla,
+                terminal(r.service),
+                terminal(r.sla),
                 r.target,
                 f"{r.availability:.4f}",
                 r.met,

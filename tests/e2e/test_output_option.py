@@ -136,6 +136,16 @@ def _read_fifo(path: Path, into: list[bytes]) -> threading.Thread:
     return reader
 
 
+def _unblock(reader: threading.Thread, fifo: Path) -> None:
+    """If the command never opened the FIFO, the reader waits for a writer: be one, without waiting for a reader."""
+    if reader.is_alive():
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass  # ENXIO: the reader has already closed its end and is finishing
+    reader.join(10)
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_fifo_is_written_into_not_replaced(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
@@ -147,10 +157,7 @@ def test_a_fifo_is_written_into_not_replaced(
     try:
         code, _, err = _run(repo, command, fifo, capsys)
     finally:
-        if reader.is_alive():  # the command never opened the FIFO: unblock the reader
-            with open(fifo, "wb"):
-                pass
-        reader.join(10)
+        _unblock(reader, fifo)
     assert code == 0, err
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
     assert received and received[0].decode("utf-8") == _expected(repo, command, capsys)
@@ -259,10 +266,7 @@ def test_backstage_export_follows_a_symlink_and_writes_into_a_fifo(repo: Path, t
     try:
         result = run_cli("-C", str(repo), "export", "backstage", "--out", str(out))
     finally:
-        if reader.is_alive():
-            with open(out / "catalog-info.yaml", "wb"):
-                pass
-        reader.join(10)
+        _unblock(reader, out / "catalog-info.yaml")
     assert result.exit_code == 0 and b"kind: Component" in received[0]
     assert stat.S_ISFIFO((out / "catalog-info.yaml").lstat().st_mode)
     assert sorted(p.name for p in out.iterdir()) == ["catalog-info.yaml"]
