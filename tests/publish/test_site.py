@@ -126,6 +126,19 @@ def test_the_site_folder_is_readable_by_a_web_server_and_keeps_its_mode(tmp_path
     assert stat.S_IMODE(out.stat().st_mode) == 0o750
 
 
+def test_an_out_that_is_a_symlink_stays_a_link_to_the_rebuilt_site(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    real = tmp_path / "releases" / "site"
+    real.parent.mkdir()
+    assert run_cli("-C", str(REPO_ROOT), "catalog", "build", "--out", str(real), "--quiet").exit_code == 0
+    (real / "stale.html").write_text("old")
+    link = tmp_path / "current"
+    link.symlink_to(real)
+    assert run_cli("-C", str(REPO_ROOT), "catalog", "build", "--out", str(link), "--quiet").exit_code == 0
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (real / "index.html").is_file() and not (real / "stale.html").exists()
+    assert sorted(p.name for p in real.parent.iterdir()) == ["site"]  # nothing left next to it
+
+
 def test_backstage_export(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("-C", str(REPO_ROOT), "export", "backstage", "--out", str(tmp_path / "bs"))
     assert result.exit_code == 0
