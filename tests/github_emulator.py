@@ -3,7 +3,8 @@
 It serves the endpoints itsmctl uses (repositories, pull requests, reviews,
 issue comments, commits, statuses, organisations, teams, memberships, users)
 with GitHub's JSON shapes, Link-header pagination, token checks, and switches
-to answer with rate limiting or server errors.
+to answer with rate limiting or server errors, or with anything at all on a
+chosen path (``answer_raw``: a proxy's login page, truncated JSON, a redirect).
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ class PullState:
     comments: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RawAnswer:
+    """Bytes served as they are for matching requests, instead of the API's answer."""
+
+    method: str
+    path: re.Pattern[str]
+    status: int
+    body: bytes
+    content_type: str | None
+    headers: tuple[tuple[str, str], ...]
+
+
 @dataclass
 class EmulatorState:
     repo: str = "acme/itsm"
@@ -44,6 +57,7 @@ class EmulatorState:
     fail_with: int | None = None
     requests: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
+    raw_answers: list[RawAnswer] = field(default_factory=list)
 
 
 class GitHubEmulator:
@@ -59,6 +73,10 @@ class GitHubEmulator:
             def _handle(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"null") if length else None
+                raw = emulator.raw_answer(method, self.path)
+                if raw is not None:
+                    self._send_raw(raw)
+                    return
                 status, payload, headers = emulator.dispatch(
                     method, self.path, self.headers.get("Authorization", ""), body
                 )
@@ -70,6 +88,16 @@ class GitHubEmulator:
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _send_raw(self, raw: RawAnswer) -> None:
+                self.send_response(raw.status)
+                if raw.content_type is not None:
+                    self.send_header("Content-Type", raw.content_type)
+                self.send_header("Content-Length", str(len(raw.body)))
+                for key, value in raw.headers:
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(raw.body)
 
             def do_GET(self) -> None:  # noqa: N802
                 self._handle("GET")
@@ -114,6 +142,29 @@ class GitHubEmulator:
             }
             self.state.pulls[number].reviews.append(review)
         return review
+
+    def answer_raw(
+        self,
+        path: str,
+        body: str | bytes = b"",
+        status: int = 200,
+        content_type: str | None = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+        method: str = "GET",
+    ) -> None:
+        """Answer requests whose path (without the query) fully matches the regex ``path`` with exactly this."""
+        data = body.encode() if isinstance(body, str) else body
+        answer = RawAnswer(method, re.compile(path), status, data, content_type, tuple((headers or {}).items()))
+        self.state.raw_answers.append(answer)
+
+    def raw_answer(self, method: str, raw_path: str) -> RawAnswer | None:
+        path = urlparse(raw_path).path
+        for answer in self.state.raw_answers:
+            if answer.method == method and answer.path.fullmatch(path):
+                with self._lock:
+                    self.state.requests.append((method, path))
+                return answer
+        return None
 
     # --- the API -------------------------------------------------------------------------
 

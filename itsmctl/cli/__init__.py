@@ -8,6 +8,7 @@ ITSMCTL_DEBUG=1 to see one for an internal error).
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import click
 from itsmctl import __version__
 from itsmctl.errors import ItsmError
 from itsmctl.load.gcpause import gc_paused
+from itsmctl.report.escape import log_lines, terminal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -82,10 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("itsmctl: aborted", err=True)
         return EXIT_USAGE
     except click.ClickException as error:
-        error.show()
+        # Messages quote what was given (paths, option values): shown so that they cannot command a CI log.
+        shown = io.StringIO()
+        error.show(file=shown)
+        click.echo(log_lines(shown.getvalue().removesuffix("\n")), err=True)
         return EXIT_USAGE
     except ItsmError as error:
-        click.echo(f"itsmctl: error: {error}", err=True)
+        click.echo(f"itsmctl: error: {terminal(str(error))}", err=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         click.echo("itsmctl: interrupted", err=True)
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("ITSMCTL_DEBUG"):
             raise
         click.echo(
-            f"itsmctl: internal error: {type(error).__name__}: {error}\n"
+            f"itsmctl: internal error: {type(error).__name__}: {terminal(str(error))}\n"
             "This is a bug in itsmctl; rerun with ITSMCTL_DEBUG=1 for details and report it.",
             err=True,
         )

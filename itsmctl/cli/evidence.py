@@ -10,6 +10,7 @@ from itsmctl.audit.evidence import evidence_from_review, parse_evidence
 from itsmctl.cli.common import repository_root
 from itsmctl.errors import ItsmError
 from itsmctl.flow.review import review_pull_request
+from itsmctl.report.escape import ci_safe_json
 from itsmctl.vcs.git import open_repository, resolve_commit
 from itsmctl.vcs.notes import NOTES_REF, push_notes, read_notes, write_note
 
@@ -65,5 +66,6 @@ def show(commit: str) -> int:
     if raw is None:
         click.echo(f"no evidence recorded for {sha[:12]}")
         return 1
-    click.echo(parse_evidence(raw).to_text(), nl=False)
+    # A note is text anyone with push access wrote: printed so that it cannot command a CI log.
+    click.echo(ci_safe_json(parse_evidence(raw).to_text()), nl=False)
     return 0

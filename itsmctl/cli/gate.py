@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import click
@@ -12,7 +11,7 @@ from itsmctl.errors import ItsmError
 from itsmctl.flow.gate import decide
 from itsmctl.model.times import parse_cli_time
 from itsmctl.report import omitted as omitted_note
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import terminal, to_json
 
 
 @click.command()
@@ -58,19 +57,19 @@ def gate(service: str, ci: str | None, environment: str | None, moment: str, out
             "problems": decision.problems,
             "omitted": omitted_note.to_json(decision.omitted),
         }
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(to_json(payload), nl=False)
     else:
         # --service and --ci come from the deploy pipeline's inputs: printed back, they stay text.
         target = terminal(f"service:{decision.service}" + (f" on ci:{decision.ci}" if decision.ci else ""))
         if decision.open:
-            click.echo(f"gate OPEN for {target} at {at.isoformat()}: change {decision.change}")
+            click.echo(f"gate OPEN for {target} at {at.isoformat()}: change {terminal(decision.change or '')}")
         else:
             click.echo(f"gate CLOSED for {target} at {at.isoformat()}")
         for problem in decision.problems:
             click.echo(f"  {terminal(problem)}")
         for candidate in decision.candidates:
             mark = "+" if candidate.opens else "-"
-            click.echo(f"  {mark} {candidate.change}: {terminal(candidate.reason)}")
+            click.echo(f"  {mark} {terminal(candidate.change)}: {terminal(candidate.reason)}")
         if not decision.open and not decision.candidates and not decision.problems:
             click.echo("  no change targets it; open one with 'itsmctl new change'")
     return 0 if decision.open else 1

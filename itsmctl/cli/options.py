@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
-from itsmctl.errors import ItsmError
 from itsmctl.findings import Severity
+from itsmctl.report.destination import write_text_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,14 +57,9 @@ def parse_severity(text: str) -> Severity:
 
 
 def emit(text: str, output: Path | None) -> None:
-    """Write a report to stdout or, atomically, to a file."""
+    """Write a report to stdout or to a file (see report.destination: atomic for a regular file)."""
     if output is None:
         click.echo(text, nl=False)
         return
-    temporary = output.with_name(f".{output.name}.tmp")
-    try:
-        # A file is not a terminal: drop colours, as click.echo does on a redirected stdout.
-        temporary.write_text(click.unstyle(text), encoding="utf-8")
-        temporary.replace(output)
-    except OSError as error:
-        raise ItsmError(f"{output}: cannot write: {error.strerror}") from None
+    # A file is not a terminal: drop colours, as click.echo does on a redirected stdout.
+    write_text_file(output, click.unstyle(text))

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import click
 
 from itsmctl.cli.common import repository_root
 from itsmctl.errors import ItsmError
-from itsmctl.flow.approvals import NeedResult
-from itsmctl.flow.review import ReviewOutcome, review_pull_request
-from itsmctl.report.plan import COMMENT_MARKER, render_json, render_markdown
+from itsmctl.flow.review import review_pull_request
+from itsmctl.report.escape import terminal
+from itsmctl.report.plan import COMMENT_MARKER, render_markdown
+from itsmctl.report.review import render_review_json, render_review_text, summary
 from itsmctl.vcs.git import open_repository
 from itsmctl.vcs.reviews import STATUS_CONTEXT
-
-
-def _summary(outcome: ReviewOutcome) -> str:
-    due = outcome.due()
-    if not outcome.satisfied:
-        return "missing: " + "; ".join(outcome.missing())
-    owners = (
-        f" and the owners of {len(outcome.record_results)} edited record group(s)" if outcome.record_results else ""
-    )
-    if not due and not owners:
-        return "no change in this pull request needs approval now, and it edits no owned record"
-    return f"approvals complete for {len(due)} change(s){owners}"
-
-
-def _echo_results(results: list[NeedResult]) -> None:
-    for result in results:
-        mark = "ok " if result.satisfied else "MISSING"
-        who = ", ".join(result.approvers) or "nobody"
-        click.echo(f"  {mark} {result.need.label}: approved by {who}")
-        for identity, why in result.rejected:
-            click.echo(f"      not counted: {identity}: {why}")
 
 
 @click.command()
@@ -59,7 +38,6 @@ def review(number: int, repository: str | None, comment: bool, set_status: bool,
 
     client = GitHubClient(repository)
     outcome = review_pull_request(open_repository(repository_root()), client, number)
-    summary = _summary(outcome)
     if comment:
         action = client.upsert_comment(
             number, COMMENT_MARKER, render_markdown(outcome.plan, outcome.results, outcome.record_results)
@@ -67,23 +45,11 @@ def review(number: int, repository: str | None, comment: bool, set_status: bool,
         click.echo(f"itsmctl: {action} the plan comment on #{number}", err=True)
     if set_status:
         state = "success" if outcome.satisfied else "failure"
-        client.set_status(outcome.pull.head_sha, state, summary)
+        client.set_status(outcome.pull.head_sha, state, terminal(summary(outcome)))  # shown on GitHub
     if output_format == "json":
-        document = json.loads(render_json(outcome.plan, outcome.results, outcome.record_results))
-        document["pullRequest"] = {"number": number, "author": outcome.pull.author, "head": outcome.pull.head_sha}
-        document["approvalsSatisfied"] = outcome.satisfied
-        document["missing"] = outcome.missing()
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        click.echo(render_review_json(outcome, number), nl=False)
     elif output_format == "markdown":
         click.echo(render_markdown(outcome.plan, outcome.results, outcome.record_results), nl=False)
     else:
-        for item in outcome.plan.changes:
-            results = outcome.results[item.change.name]
-            flag = "due now" if item in outcome.due() else "not due in this PR"
-            click.echo(f"{item.change.name} ({item.transition[0] or 'new'} -> {item.transition[1]}, {flag})")
-            _echo_results(results)
-        if outcome.record_results:
-            click.echo("edited records (due now)")
-            _echo_results(outcome.record_results)
-        click.echo(summary)
+        click.echo(render_review_text(outcome), nl=False)
     return 0 if outcome.satisfied else 1

@@ -10,6 +10,7 @@ import click
 from itsmctl.errors import ItsmError
 from itsmctl.load.schema import bundled_schema, combined_schema, schema_file_name
 from itsmctl.model.refs import KINDS
+from itsmctl.report.destination import write_text_file
 
 
 @click.group()
@@ -26,7 +27,7 @@ def export(directory: Path) -> int:
         documents = {schema_file_name(kind): bundled_schema(kind) for kind in KINDS}
         documents["record.schema.json"] = combined_schema()
         for name, document in documents.items():
-            (directory / name).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+            write_text_file(directory / name, json.dumps(document, indent=2) + "\n")
     except OSError as error:
         raise ItsmError(f"{directory}: cannot write schemas: {error.strerror}") from None
     click.echo(f"wrote {len(documents)} schemas to {directory}")

@@ -24,6 +24,7 @@ from itsmctl.load.records import check_record, decode, load_source
 from itsmctl.model.kinds import Policy
 from itsmctl.model.record import Record, SourceFile
 from itsmctl.policy.engine import CompiledRule, PolicyEvaluator, compile_rules
+from itsmctl.workers import quiet_worker
 
 # Below this much YAML, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 3 * 1024 * 1024
@@ -74,6 +75,7 @@ def _init_worker(
 ) -> None:
     import gc
 
+    quiet_worker()  # no traceback and no orphan when the command is interrupted or killed
     gc.disable()  # see gcpause: the worker only builds acyclic data
     global _worker_policies, _worker_max_bytes, _worker_cache, _worker_fingerprint, _worker_keep_bodies
     _worker_cache = FileCache(cache_directory)

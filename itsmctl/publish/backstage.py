@@ -27,6 +27,7 @@ from itsmctl.model.kinds import ConfigurationItem, Service, Team
 from itsmctl.model.record import Record
 from itsmctl.publish.backstage_names import NameTable, is_key, is_label_value, is_url, label_text
 from itsmctl.report import omitted as omitted_note
+from itsmctl.report.destination import write_text_file
 
 API_VERSION = "backstage.io/v1alpha1"
 # Backstage's well-known lifecycles are experimental, production and deprecated.
@@ -257,7 +258,5 @@ def render_backstage(export: BackstageExport, omitted: Sequence[Omission] = ()) 
 def write_backstage(export: BackstageExport, out: Path, omitted: Sequence[Omission] = ()) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     target = out / "catalog-info.yaml"
-    temporary = target.with_name(".catalog-info.yaml.tmp")
-    temporary.write_text(render_backstage(export, omitted), encoding="utf-8")
-    temporary.replace(target)
+    write_text_file(target, render_backstage(export, omitted))
     return target

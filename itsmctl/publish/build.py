@@ -4,6 +4,7 @@ Pages are independent, so large catalogs are rendered by worker processes
 (forked after the data is computed, so they share it without copying); the
 main process reports progress. Nothing is written into ``--out`` until the
 whole site is built: a failed build leaves the previous site as it was.
+A killed build leaves its folder behind; the next build removes it (``staging``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import multiprocessing
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,10 +29,12 @@ from itsmctl.load.schema import bundled_schema, combined_schema, schema_file_nam
 from itsmctl.model.durations import format_duration
 from itsmctl.model.kinds import PRIORITIES
 from itsmctl.model.refs import KINDS
-from itsmctl.publish import pages
+from itsmctl.publish import pages, staging
 from itsmctl.publish.filters import FILTERS
 from itsmctl.publish.site import SiteData
+from itsmctl.report.escape import visible_value
 from itsmctl.report.schedule import render_ics
+from itsmctl.workers import quiet_worker, terminate_as_exit
 
 MARKER = ".itsmctl-site"
 _BATCH = 250
@@ -46,6 +48,8 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html", "j2"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Titles and descriptions with bidi overrides or invisible characters show them as escapes.
+        finalize=visible_value,
     )
     env.filters["duration"] = format_duration
     env.filters.update(FILTERS)
@@ -150,7 +154,9 @@ def _progress(done: int, total: int, quiet: bool) -> None:
 def _run(jobs: list[Job], total: int, workers: int, quiet: bool) -> None:
     done = 0
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(
+            workers, initializer=quiet_worker, initargs=(os.getpid(),)
+        ) as pool:
             for count in pool.imap_unordered(_render_job, jobs):
                 done += count
                 _progress(done, total, quiet)
@@ -197,40 +203,31 @@ def check_output(out: Path) -> None:
 
 
 def build_site(site: SiteData, out: Path, base_url: str = "", workers: int | None = None, quiet: bool = False) -> int:
-    """Build into a temporary sibling of ``out``, then swap. Returns the number of pages."""
+    """Build into a folder next to ``out``, then swap (see ``staging``). Returns the number of pages."""
     global _SITE, _OUT, _GENERATED, _ENV
     out = out.resolve()
     check_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
-        for folder in ("services", "teams", "cis", "changes", "schemas", _PARTS):
-            (staging / folder).mkdir()
-        _SITE, _OUT, _ENV = site, staging, None
-        _GENERATED = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        jobs = _jobs(site)
-        total = sum(len(job.names) for job in jobs if job.kind in PAGE_KINDS)
-        count = workers if workers is not None else ((os.cpu_count() or 1) if total >= 2000 else 1)
-        _run(jobs, total, count, quiet)
-        _finish(site, staging, base_url)
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        _SITE = _OUT = _ENV = None
+    # SIGTERM (a CI job cancelled) cleans up like Ctrl-C; kill -9 leaves a leftover the next build removes.
+    with terminate_as_exit():
+        staging.remove_leftovers(out)
+        stage = staging.create(out)
+        try:
+            for folder in ("services", "teams", "cis", "changes", "schemas", _PARTS):
+                (stage.folder / folder).mkdir()
+            _SITE, _OUT, _ENV = site, stage.folder, None
+            _GENERATED = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            jobs = _jobs(site)
+            total = sum(len(job.names) for job in jobs if job.kind in PAGE_KINDS)
+            count = workers if workers is not None else ((os.cpu_count() or 1) if total >= 2000 else 1)
+            _run(jobs, total, count, quiet)
+            _finish(site, stage.folder, base_url)
+            check_output(out)  # again: what appeared there during the build is not ours to replace
+            staging.swap(stage, out)
+        finally:
+            _SITE = _OUT = _ENV = None
+            stage.release()  # the failed build, or the previous site after the swap
     return total + 3  # with the index, teams and calendar pages
-
-
-def _swap(staging: Path, out: Path) -> None:
-    if out.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        retired.rmdir()
-        out.rename(retired)
-        staging.rename(out)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        staging.rename(out)
 
 
 def iter_pages(out: Path) -> Iterator[Path]:

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from itsmctl import __version__
 from itsmctl.audit.model import AuditReport, ChangeTrail
 from itsmctl.findings import Finding, count_by_severity
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import terminal, to_json
 from itsmctl.report.json_format import finding_to_dict
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -71,13 +71,13 @@ def render_json(report: AuditReport) -> str:
         "findings": [_finding(f) for f in report.findings],
         "summary": {"changes": len(report.trails), **count_by_severity(report.findings)},
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return to_json(document)
 
 
 def _cell(value: object) -> str:
-    """A spreadsheet cell that cannot be a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A spreadsheet cell that shows what it holds (see escape.terminal) and cannot be a formula (CSV injection)."""
+    text = "" if value is None else terminal(str(value))
+    return "'" + text if text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START) else text
 
 
 def render_csv(report: AuditReport) -> str:
@@ -141,29 +141,38 @@ def render_text(report: AuditReport) -> str:
     ]
     for t in report.trails:
         lines.append(
-            f"{click.style(t.name, bold=True)}  {terminal(t.title)}  [{t.type}, requested by {terminal(t.requester)}]"
+            f"{click.style(terminal(t.name), bold=True)}  {terminal(t.title)}  "
+            f"[{terminal(t.type)}, requested by {terminal(t.requester)}]"
         )
         for tr in t.transitions:
             lines.append(
-                f"  {tr.date:%Y-%m-%d %H:%M}  {tr.before or 'new':>11} -> {tr.after or 'removed':<11} {tr.commit[:12]}  {terminal(tr.author)}  ({tr.via})"
+                f"  {tr.date:%Y-%m-%d %H:%M}  {terminal(tr.before or 'new'):>11} -> {terminal(tr.after or 'removed'):<11} "
+                f"{tr.commit[:12]}  {terminal(tr.author)}  ({terminal(tr.via)})"
             )
         if t.authorised_by:
             who = ", ".join(t.approvals) or "nobody"
             lines.append(
-                f"  authorised by {t.authorised_by[:12]}; approved by {terminal(who)} ({t.approval_source or 'no record'})"
+                f"  authorised by {terminal(t.authorised_by[:12])}; approved by {terminal(who)} "
+                f"({terminal(t.approval_source or 'no record')})"
             )
     counts = count_by_severity(report.findings)
     if report.findings:
         lines.append("")
         for f in report.findings:
-            lines.append(f"  {click.style('error', fg='red')}  {terminal(f.message)}  [{f.rule}]  {f.location}")
+            lines.append(
+                f"  {click.style('error', fg='red')}  {terminal(f.message)}  [{terminal(f.rule)}]  {terminal(str(f.location))}"
+            )
     lines.append(f"\n{counts['error']} finding(s)")
     return "\n".join(lines) + "\n"
 
 
 def render_html(report: AuditReport) -> str:
+    # finalize: every value the page shows is one line with every character visible (escape.terminal);
+    # autoescape then makes it text, not markup.
     environment = Environment(
-        loader=PackageLoader("itsmctl", "templates"), autoescape=select_autoescape(["html", "j2"])
+        loader=PackageLoader("itsmctl", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        finalize=lambda value: terminal(value) if isinstance(value, str) else value,
     )
     template = environment.get_template("audit.html.j2")
     return template.render(report=report, data=json.loads(render_json(report)), version=__version__)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
 from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.load.omitted import Omission
+from itsmctl.report import escape
 from itsmctl.report import omitted as omitted_note
+from itsmctl.report.escape import terminal, visible
 
 
 def _selected(graph: DependencyGraph, only: set[str] | None) -> list[str]:
@@ -36,11 +37,13 @@ def to_json(graph: DependencyGraph, only: set[str] | None = None, omitted: Seque
         {"from": s, "to": t, "relation": "dependsOn"} for s in refs for t in graph.depends_on.get(s, ()) if t in keep
     ]
     payload = {"version": 1, "nodes": nodes, "edges": edges, "omitted": omitted_note.to_json(omitted)}
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return escape.to_json(payload)
 
 
 def _dot_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
+    # Labels are shown as text: each line visible (and no workflow command when the DOT is printed).
+    shown = "\n".join(terminal(line) for line in text.split("\n"))
+    return '"' + shown.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 _TIER_COLOURS = {1: "#d7263d", 2: "#f46036", 3: "#2e86ab", 4: "#8d99ae"}
@@ -74,7 +77,7 @@ _MERMAID_UNSAFE = re.compile(r'["<>#&`\[\]{}()|;]')
 
 def _mermaid_label(text: str) -> str:
     # Mermaid labels take HTML entities; anything structural is encoded.
-    return _MERMAID_UNSAFE.sub(lambda m: f"#{ord(m.group())};", text.replace("\n", " "))
+    return _MERMAID_UNSAFE.sub(lambda m: f"#{ord(m.group())};", visible(text.replace("\n", " ")))
 
 
 def to_mermaid(graph: DependencyGraph, only: set[str] | None = None, omitted: Sequence[Omission] = ()) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from itsmctl.findings import Finding
+from itsmctl.report.escape import to_json
 from itsmctl.report.model import Report
 
 SCHEMA_VERSION = 1
@@ -41,4 +41,4 @@ def render(report: Report) -> str:
             "failed": report.failed,
         },
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    return to_json(document, default=str)

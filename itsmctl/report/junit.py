@@ -1,4 +1,8 @@
-"""JUnit XML: one test case per checked file, failing when it has findings."""
+"""JUnit XML: one test case per checked file, failing when it has findings.
+
+CI systems show names and messages as text: every value is shown visibly (see
+``escape``), one line per finding, and the XML is made safe to print in a CI log.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,14 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from itsmctl.findings import Finding
-from itsmctl.report.escape import xml_text
+from itsmctl.report.escape import ci_safe_xml, terminal, xml_text
 from itsmctl.report.model import Report
+
+
+def _line(finding: Finding) -> str:
+    return (
+        f"{terminal(str(finding.location))} {finding.severity} [{terminal(finding.rule)}] {terminal(finding.message)}"
+    )
 
 
 def render(report: Report) -> str:
@@ -25,7 +35,7 @@ def render(report: Report) -> str:
         skipped="0",
     )
     for path in files:
-        case = ET.SubElement(suite, "testcase", classname=f"itsmctl.{report.command}", name=xml_text(path))
+        case = ET.SubElement(suite, "testcase", classname=f"itsmctl.{report.command}", name=xml_text(terminal(path)))
         findings = by_file.get(path, [])
         blocking = [f for f in findings if f.severity >= report.fail_on]
         if blocking:
@@ -33,14 +43,14 @@ def render(report: Report) -> str:
             failure = ET.SubElement(
                 case,
                 "failure",
-                message=xml_text(f"{len(blocking)} finding(s); first: {first.message}"),
-                type=first.rule,
+                message=xml_text(f"{len(blocking)} finding(s); first: {terminal(first.message)}"),
+                type=xml_text(terminal(first.rule)),
             )
-            failure.text = xml_text("\n".join(f"{f.location} {f.severity} [{f.rule}] {f.message}" for f in findings))
+            failure.text = xml_text("\n".join(_line(f) for f in findings))
         elif findings:
             out = ET.SubElement(case, "system-out")
-            out.text = xml_text("\n".join(f"{f.location} {f.severity} [{f.rule}] {f.message}" for f in findings))
+            out.text = xml_text("\n".join(_line(f) for f in findings))
     root = ET.Element("testsuites", name="itsmctl", tests=suite.get("tests", "0"), failures=suite.get("failures", "0"))
     root.append(suite)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return ci_safe_xml('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
 from itsmctl.load.omitted import Omission
 from itsmctl.report import omitted as omitted_note
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import terminal, to_json
 from itsmctl.slm.metrics import Metrics
 from itsmctl.slm.patterns import Suggestion
 
@@ -36,7 +35,7 @@ def metrics_json(rows: list[Metrics], start: datetime, end: datetime, omitted: S
         ],
         "omitted": omitted_note.to_json(omitted),
     }
-    return json.dumps(payload, indent=2) + "\n"
+    return to_json(payload)
 
 
 def metrics_text(rows: list[Metrics], start: datetime, end: datetime, omitted: Sequence[Omission] = ()) -> str:
@@ -46,13 +45,13 @@ def metrics_text(rows: list[Metrics], start: datetime, end: datetime, omitted: S
         rate = f"{m.failure_rate:.0%}" if m.failure_rate is not None else "-"
         mttr = f"{m.mean_time_to_restore:.0f}m" if m.mean_time_to_restore is not None else "-"
         lead = f"{m.median_lead_time:.1f}h" if m.median_lead_time is not None else "-"
-        lines.append(f"{m.scope:<34} {m.changes:>7} {rate:>12} {m.incidents:>9} {mttr:>9} {lead:>10}")
+        lines.append(f"{terminal(m.scope):<34} {m.changes:>7} {rate:>12} {m.incidents:>9} {mttr:>9} {lead:>10}")
     return "\n".join(lines) + "\n"
 
 
 def suggestions_json(found: list[Suggestion], omitted: Sequence[Omission] = ()) -> str:
     payload = [{"on": s.on, "incidents": list(s.incidents), "sharedWords": list(s.shared_words)} for s in found]
-    return json.dumps({"version": 1, "suggestions": payload, "omitted": omitted_note.to_json(omitted)}, indent=2) + "\n"
+    return to_json({"version": 1, "suggestions": payload, "omitted": omitted_note.to_json(omitted)})
 
 
 def suggestions_text(found: list[Suggestion], omitted: Sequence[Omission] = ()) -> str:
@@ -60,5 +59,7 @@ def suggestions_text(found: list[Suggestion], omitted: Sequence[Omission] = ()) 
     if not found:
         lines.append("no recurring incidents without a problem record")
     for s in found:
-        lines.append(terminal(f"{s.on}: {', '.join(s.incidents)}  (shared: {', '.join(s.shared_words[:8])})"))
+        # The shared words come from incident titles.
+        shared = terminal(", ".join(s.shared_words[:8]))
+        lines.append(f"{terminal(s.on)}: {terminal(', '.join(s.incidents))}  (shared: {shared})")
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from itsmctl.flow.approvals import ApprovalNeed, NeedResult
 from itsmctl.flow.plan import ChangePlan, Plan
 from itsmctl.report.escape import markdown as md
 from itsmctl.report.escape import markdown_code as code
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import terminal, to_json
 from itsmctl.report.json_format import finding_to_dict
 from itsmctl.report.risk import assessment_to_dict
 
@@ -113,7 +113,7 @@ def render_json(
         "findings": [finding_to_dict(f, details=False) for f in plan.findings],
         "summary": {**count_by_severity(plan.findings), "records": len(plan.records), "changes": len(plan.changes)},
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    return to_json(document, default=str)
 
 
 def _short(value: Any) -> str:
@@ -145,10 +145,11 @@ def render_text(plan: Plan) -> str:
         before, after = item.transition
         lines.append("")
         lines.append(
-            f"{click.style(item.change.name, bold=True)}: {before or 'new'} -> {after}, risk {_risk_headline(item)}"
+            f"{click.style(terminal(item.change.name), bold=True)}: {terminal(before or 'new')} -> {terminal(after)}, "
+            f"risk {_risk_headline(item)}"
         )
         if item.template:
-            lines.append(f"  pre-approved by {item.template}")
+            lines.append(f"  pre-approved by {terminal(item.template)}")
         lines += [_need_line(need) for need in item.needs]
     if plan.record_needs:
         lines.append("")
@@ -157,7 +158,7 @@ def render_text(plan: Plan) -> str:
     if plan.findings:
         lines.append("")
         for f in plan.findings:
-            lines.append(f"  {terminal(str(f.location))}  {f.severity}  {terminal(f.message)}  [{f.rule}]")
+            lines.append(f"  {terminal(str(f.location))}  {f.severity}  {terminal(f.message)}  [{terminal(f.rule)}]")
     counts = count_by_severity(plan.findings)
     lines.append(f"\n{counts['error']} error(s), {counts['warning']} warning(s)")
     return "\n".join(lines) + "\n"

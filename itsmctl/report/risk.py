@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,7 +11,7 @@ from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.graph.impact import BlastRadius
 from itsmctl.load.omitted import Omission
 from itsmctl.report import omitted as omitted_note
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import terminal, to_json
 from itsmctl.risk.score import IMPACT_LABELS, LIKELIHOOD_LABELS, Factor, RiskAssessment
 
 _LEVEL_COLOURS = {"low": "green", "medium": "yellow", "high": "red", "critical": "magenta"}
@@ -100,7 +99,7 @@ def render_json(
     documents = [assessment_to_dict(a, graph) for a in assessments]
     payload: Any = documents[0] if single else {"version": 1, "changes": documents}
     payload["omitted"] = omitted_note.to_json(omitted)
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return to_json(payload)
 
 
 def _points(points: float) -> str:
@@ -112,7 +111,7 @@ def render_text(assessment: RiskAssessment, graph: DependencyGraph, omitted: Seq
     change = a.change
     level = click.style(a.level.upper(), fg=_LEVEL_COLOURS[a.level], bold=True)
     lines = [
-        f"{click.style(change.name, bold=True)}  {terminal(change.title)}",
+        f"{click.style(terminal(change.name), bold=True)}  {terminal(change.title)}",
         f"  risk {level}  score {a.score}/100 = impact {a.impact_score:.2f} x likelihood {a.likelihood_score:.2f}"
         f"   matrix I{a.impact_class}xL{a.likelihood_class} "
         f"({IMPACT_LABELS[a.impact_class - 1]} impact, {LIKELIHOOD_LABELS[a.likelihood_class - 1]})",
@@ -126,11 +125,11 @@ def render_text(assessment: RiskAssessment, graph: DependencyGraph, omitted: Seq
     lines.append(f"  blast radius: {len(services)} service(s), {len(cis)} CI(s)")
     for node in services[:15]:
         path = " -> ".join(a.radius.path(node.ref))
-        lines.append(f"    tier {node.tier}  {node.ref:<32} {terminal(path)}")
+        lines.append(f"    tier {node.tier}  {terminal(node.ref):<32} {terminal(path)}")
     if len(services) > 15:
         lines.append(f"    ... and {len(services) - 15} more services (see --format json)")
     for conflict in a.conflicts:
-        lines.append(f"  conflict: {conflict.other}: {terminal(conflict.reason)}")
+        lines.append(f"  conflict: {terminal(conflict.other)}: {terminal(conflict.reason)}")
     return "\n".join([*omitted_note.text_lines(omitted), *lines]) + "\n"
 
 
@@ -143,7 +142,8 @@ def render_summary_table(assessments: list[RiskAssessment], omitted: Sequence[Om
         level = click.style(f"{a.level:<9}", fg=_LEVEL_COLOURS[a.level])
         cell = f"I{a.impact_class}xL{a.likelihood_class}"
         lines.append(
-            f"{a.change.name:<24} {level} {a.score:>5}  {cell:<6} {a.change.status:<12} {terminal(a.change.title)}"
+            f"{terminal(a.change.name):<24} {level} {a.score:>5}  {cell:<6} {terminal(a.change.status):<12} "
+            f"{terminal(a.change.title)}"
         )
     counts = {level: sum(1 for a in assessments if a.level == level) for level in ("low", "medium", "high", "critical")}
     lines.append(f"\n{len(assessments)} change(s): " + ", ".join(f"{n} {level}" for level, n in counts.items()))
@@ -154,7 +154,7 @@ def render_weights_json(
     values: Mapping[str, float], sources: Mapping[str, str], omitted: Sequence[Omission] = ()
 ) -> str:
     payload = {"weights": dict(values), "overridden": dict(sources), "omitted": omitted_note.to_json(omitted)}
-    return json.dumps(payload, indent=2) + "\n"
+    return to_json(payload)
 
 
 def render_weights_text(
@@ -176,20 +176,20 @@ def render_impact_text(radius: BlastRadius, graph: DependencyGraph, ref: str, om
     cis = radius.nodes(graph, "ci")
     lines = [
         *omitted_note.text_lines(omitted),
-        f"{click.style('impact of ' + ref, bold=True)}: {len(services)} service(s), {len(cis)} CI(s)",
+        f"{click.style('impact of ' + terminal(ref), bold=True)}: {len(services)} service(s), {len(cis)} CI(s)",
     ]
     for absorbed in radius.absorbed:
-        lines.append(f"  redundancy: {absorbed.reason}")
+        lines.append(f"  redundancy: {terminal(absorbed.reason)}")
     for missing in radius.assumed_full:
-        lines.append(f"  redundancy: {missing} is redundant; no --replicas given, so assuming a full outage")
+        lines.append(f"  redundancy: {terminal(missing)} is redundant; no --replicas given, so assuming a full outage")
     for node in sorted([*services, *cis], key=lambda n: (radius.depth[n.ref], n.ref)):
         depth = radius.depth[node.ref]
         label = f"tier {node.tier}" if node.kind == "service" else (node.ci_type or "ci")
         path = " -> ".join(radius.path(node.ref))
-        lines.append(f"  {depth:>3}  {label:<12} {node.ref:<36} {terminal(path)}")
+        lines.append(f"  {depth:>3}  {terminal(label):<12} {terminal(node.ref):<36} {terminal(path)}")
     return "\n".join(lines) + "\n"
 
 
 def render_impact_json(radius: BlastRadius, graph: DependencyGraph, ref: str, omitted: Sequence[Omission] = ()) -> str:
     payload = {"version": 1, "ref": ref, **radius_to_dict(radius, graph), "omitted": omitted_note.to_json(omitted)}
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return to_json(payload)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from itsmctl.findings import Severity
+from itsmctl.report.escape import to_json, visible
 from itsmctl.report.model import Report
 from itsmctl.rules import REGISTRY, rule_info
 
@@ -17,7 +17,8 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 def _descriptor(rule_id: str, report: Report) -> dict[str, Any]:
     info = rule_info(rule_id)
     if rule_id in report.policy_rules or info is None or info.id != rule_id:
-        text = report.policy_rules.get(rule_id) or (info.summary if info else rule_id)
+        # Policy files write these: viewers show them as text, so what hides or reorders text is escaped.
+        text = visible(report.policy_rules.get(rule_id) or (info.summary if info else rule_id), keep_newlines=True)
         return {
             "id": rule_id,
             "name": rule_id.replace("/", "-"),
@@ -52,7 +53,7 @@ def render(report: Report) -> str:
             if location.column:
                 region["startColumn"] = location.column
             physical["region"] = region
-        message = finding.message + (f" ({finding.hint})" if finding.hint else "")
+        message = visible(finding.message + (f" ({finding.hint})" if finding.hint else ""), keep_newlines=True)
         results.append(
             {
                 "ruleId": finding.rule,
@@ -81,4 +82,4 @@ def render(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return to_json(document)

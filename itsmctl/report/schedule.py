@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -13,7 +12,7 @@ import click
 from itsmctl.load.omitted import Omission
 from itsmctl.model.kinds import Change, Freeze
 from itsmctl.report import omitted as omitted_note
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import ci_safe_ics, terminal, to_json
 from itsmctl.risk.schedule import Schedule
 from itsmctl.risk.score import RiskAssessment
 
@@ -59,7 +58,7 @@ def render_json(schedule: Schedule, risks: dict[str, RiskAssessment], omitted: S
         ],
         "omitted": omitted_note.to_json(omitted),
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return to_json(payload)
 
 
 def render_text(schedule: Schedule, risks: dict[str, RiskAssessment], omitted: Sequence[Omission] = ()) -> str:
@@ -75,7 +74,7 @@ def render_text(schedule: Schedule, risks: dict[str, RiskAssessment], omitted: S
         lines.append(
             click.style("FREEZE ", fg="cyan", bold=True)
             + f"{freeze.window.start:%Y-%m-%d %H:%M %z} .. {freeze.window.end:%Y-%m-%d %H:%M %z}  "
-            + f"{freeze.name} ({terminal(freeze.reason)}; allows {allowed})"
+            + f"{terminal(freeze.name)} ({terminal(freeze.reason)}; allows {terminal(allowed)})"
         )
     if schedule.freezes:
         lines.append("")
@@ -89,8 +88,8 @@ def render_text(schedule: Schedule, risks: dict[str, RiskAssessment], omitted: S
             lines.append(click.style(f"Week {iso.week} of {iso.year}", bold=True))
         risk = risks[change.name]
         lines.append(
-            f"  {window.start:%a %d %b %H:%M}-{window.end:%H:%M %z}  {risk.level:<8} {change.name:<22} "
-            f"{change.status:<11} {terminal(change.title)}"
+            f"  {window.start:%a %d %b %H:%M}-{window.end:%H:%M %z}  {risk.level:<8} {terminal(change.name):<22} "
+            f"{terminal(change.status):<11} {terminal(change.title)}"
         )
         for text in issues_of.get(change.name, []):
             lines.append(click.style(f"      ! {terminal(text)}", fg="red"))
@@ -147,12 +146,13 @@ def render_ics(
         event.add("dtstamp", stamp)
         event.add("dtstart", window.start.astimezone(UTC))
         event.add("dtend", window.end.astimezone(UTC))
-        event.add("summary", f"[{risk.level.upper()}] {change.title} ({change.name})")
+        # Calendar apps show these as text: every value one line, every character visible.
+        event.add("summary", f"[{risk.level.upper()}] {terminal(change.title)} ({terminal(change.name)})")
         description = [
-            f"{change.type} change, {change.status}, requested by {change.requester}",
+            f"{terminal(change.type)} change, {terminal(change.status)}, requested by {terminal(change.requester)}",
             f"Risk {risk.score}/100 ({risk.level})",
-            "Targets: " + ", ".join(change.target_refs),
-            *issues_of.get(change.name, []),
+            "Targets: " + terminal(", ".join(change.target_refs)),
+            *(terminal(issue) for issue in issues_of.get(change.name, [])),
         ]
         event.add("description", "\n".join(description))
         event.add("categories", [risk.level, change.type])
@@ -164,10 +164,10 @@ def render_ics(
         event.add("dtstamp", stamp)
         event.add("dtstart", freeze.window.start.date())
         event.add("dtend", _all_day_end(freeze.window.end))
-        event.add("summary", f"Change freeze: {freeze.name}")
+        event.add("summary", f"Change freeze: {terminal(freeze.name)}")
         allowed = ", ".join(sorted(freeze.allowed_types)) or "no change type"
-        event.add("description", f"{freeze.reason}\nAllowed: {allowed}".strip())
+        event.add("description", f"{terminal(freeze.reason)}\nAllowed: {terminal(allowed)}".strip())
         event.add("transp", "TRANSPARENT")
         event.add("categories", ["freeze"])
         calendar.add_component(event)
-    return calendar.to_ical().decode("utf-8")
+    return ci_safe_ics(calendar.to_ical().decode("utf-8"))

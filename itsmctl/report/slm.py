@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from itsmctl.load.omitted import Omission
 from itsmctl.report import omitted as omitted_note
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import terminal, to_json
 from itsmctl.slm.compliance import ServiceCompliance
 
 
@@ -66,7 +65,7 @@ def render_json(
         "services": [_service(r) for r in reports],
         "omitted": omitted_note.to_json(omitted),
     }
-    return json.dumps(payload, indent=2) + "\n"
+    return to_json(payload)
 
 
 def render_csv(
@@ -80,8 +79,8 @@ def render_csv(
     for r in reports:
         writer.writerow(
             [
-                r.service,
-                r.sla,
+                terminal(r.service),
+                terminal(r.sla),
                 r.target,
                 f"{r.availability:.4f}",
                 r.met,

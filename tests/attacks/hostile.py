@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -26,8 +25,20 @@ MARKUP = (
 
 
 def yaml_string(text: str) -> str:
-    """A YAML double-quoted scalar holding ``text`` exactly (JSON strings are valid YAML)."""
-    return json.dumps(text)
+    """A YAML double-quoted scalar holding ``text`` exactly: printable ASCII as it is, the rest as escapes.
+
+    (Not json.dumps: JSON writes a character beyond U+FFFF as a surrogate pair, which YAML refuses.)
+    """
+    parts = []
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            parts.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            parts.append(char)
+        else:
+            parts.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return '"' + "".join(parts) + '"'
 
 
 def serve_github(monkeypatch: pytest.MonkeyPatch, emulator: GitHubEmulator | None = None) -> Iterator[GitHubEmulator]:

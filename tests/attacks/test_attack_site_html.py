@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,13 @@ import pytest
 import yaml
 
 from itsmctl.cli import main
+from itsmctl.report.escape import visible
 from tests.conftest import REPO_ROOT
 
 SITE_MARKUP = (
     "<img src=x onerror=alert(1)><script>alert(2)</script>\" onmouseover=\"alert(3)' onfocus='alert(4)"
     " </title><svg onload=alert(5)> javascript:alert(6)"
+    " pay\u202eLMTH.exe\u202c \u2066iso\u2069 z\u200bw \x1b[2J"  # reorders, hides, repaints (issue 11, item 11)
 )
 SHOWN = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 # What the site itself writes (index.html's search): nothing else may be active.
@@ -73,7 +76,8 @@ def _hostile_repository(root: Path) -> None:
     for path in root.glob("catalog/knowledge/*.md"):
         text = path.read_text(encoding="utf-8")
         path.write_text(
-            re.sub(r"(?m)^title: .*$", f"title: {json.dumps(SITE_MARKUP)}", text, count=1), encoding="utf-8"
+            re.sub(r"(?m)^title: .*$", lambda _: f"title: {json.dumps(SITE_MARKUP)}", text, count=1),
+            encoding="utf-8",
         )
 
 
@@ -133,9 +137,10 @@ def test_every_kind_of_page_shows_the_hostile_text_as_text(hostile_site: Path) -
         in_folder = {name for name in pages if name.startswith(f"{folder}/")}
         assert in_folder and in_folder <= shown, sorted(in_folder - shown)[:5]
     assert {"index.html", "teams.html", "calendar.html"} <= shown
-    # A freeze reason goes into a title="..." attribute: still one value, the whole text.
+    # A freeze reason goes into a title="..." attribute: still one value, the whole text (invisible characters
+    # shown as escapes).
     calendar = pages["calendar.html"]
-    assert any(attrs.get("title") == SITE_MARKUP for _, attrs in calendar.elements)
+    assert any(attrs.get("title") == visible(SITE_MARKUP, keep_newlines=True) for _, attrs in calendar.elements)
 
 
 def test_no_script_but_the_sites_own(hostile_site: Path) -> None:
@@ -174,3 +179,13 @@ def test_no_javascript_or_data_urls(hostile_site: Path) -> None:
                 if attribute in URL_ATTRIBUTES:
                     scheme = re.sub(r"[\x00-\x20]", "", value).lower()
                     assert not scheme.startswith(("javascript:", "data:", "vbscript:")), f"{name}: <{tag} {attribute}>"
+
+
+def test_no_page_shows_a_character_that_hides_or_reorders_text(hostile_site: Path) -> None:
+    invisible = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+    for page in hostile_site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        raw = {f"U+{ord(c):04X}" for c in text if c not in "\n\t" and unicodedata.category(c) in invisible}
+        assert raw == set(), f"{page.name}: {sorted(raw)}"
+    checkout = (hostile_site / "services" / "checkout.html").read_text(encoding="utf-8")
+    assert "pay\\u202eLMTH.exe\\u202c" in checkout and "\\x1b[2J" in checkout  # shown as escapes

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from itsmctl.report.escape import visible
 from tests.attacks.hostile import WORKFLOW_COMMANDS, serve_github, yaml_string
 from tests.conftest import GOLD_SLA, approval_policy, change, ci, service, team
 from tests.github_emulator import GitHubEmulator
@@ -203,10 +204,12 @@ def test_validate_github_annotations_are_the_only_commands_and_round_trip(hostil
         assert command.line.startswith("::")
         assert command.name == severity[finding["severity"]]
         assert set(command.properties) <= {"file", "line", "col", "title"}
-        assert command.properties["file"] == finding["path"]
+        # What hides or reorders text is shown as an escape (issue 11, item 11); the rest reads back exactly.
+        assert command.properties["file"] == visible(finding["path"])
         assert command.properties["title"] == f"itsmctl {finding['rule']}"
         assert command.properties.get("line", "0") == str(finding["line"])
-        assert command.data == finding["message"] + (f"\n{finding['hint']}" if finding["hint"] else "")
+        message = finding["message"] + (f"\n{finding['hint']}" if finding["hint"] else "")
+        assert command.data == visible(message, keep_newlines=True)
     assert not output.splitlines()[-1].startswith("::")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -110,6 +112,31 @@ def test_rebuilding_replaces_the_site(tmp_path: Path, run_cli) -> None:  # type:
     (out / "stale.html").write_text("old")
     assert run_cli("-C", str(REPO_ROOT), "catalog", "build", "--out", str(out), "--jobs", "2").exit_code == 0
     assert not (out / "stale.html").exists() and (out / "index.html").is_file()
+
+
+def test_the_site_folder_is_readable_by_a_web_server_and_keeps_its_mode(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # The build folder was made by mkdtemp (0700): a served site became unreadable to the web server.
+    out = tmp_path / "site"
+    assert run_cli("-C", str(REPO_ROOT), "catalog", "build", "--out", str(out), "--quiet").exit_code == 0
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask
+    out.chmod(0o750)
+    assert run_cli("-C", str(REPO_ROOT), "catalog", "build", "--out", str(out), "--quiet").exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o750
+
+
+def test_an_out_that_is_a_symlink_stays_a_link_to_the_rebuilt_site(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    real = tmp_path / "releases" / "site"
+    real.parent.mkdir()
+    assert run_cli("-C", str(REPO_ROOT), "catalog", "build", "--out", str(real), "--quiet").exit_code == 0
+    (real / "stale.html").write_text("old")
+    link = tmp_path / "current"
+    link.symlink_to(real)
+    assert run_cli("-C", str(REPO_ROOT), "catalog", "build", "--out", str(link), "--quiet").exit_code == 0
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (real / "index.html").is_file() and not (real / "stale.html").exists()
+    assert sorted(p.name for p in real.parent.iterdir()) == ["site"]  # nothing left next to it
 
 
 def test_backstage_export(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]

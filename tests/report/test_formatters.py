@@ -21,6 +21,7 @@ import pytest
 from itsmctl import __version__
 from itsmctl.findings import Finding, Location, Severity
 from itsmctl.report import FORMATTERS, Report
+from itsmctl.report.escape import terminal, visible
 from itsmctl.rules import REGISTRY
 from tests.conftest import SARIF_SCHEMA
 
@@ -97,21 +98,24 @@ def test_github_annotations_round_trip_through_the_runner_parser() -> None:
     for finding, line in zip(HOSTILE, lines, strict=False):
         name, properties, data = _parse_command(line)
         assert name == {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[finding.severity]
-        assert properties["file"] == finding.location.path
+        # Read back exactly, but for what would hide or reorder text: shown as escapes (issue 11, item 11).
+        assert properties["file"] == visible(finding.location.path)
         assert properties["title"] == f"itsmctl {finding.rule}"
         assert properties.get("line") == (str(finding.location.line) if finding.location.line else None)
         assert properties.get("col") == (str(finding.location.column) if finding.location.column else None)
-        assert data == finding.message + (f"\n{finding.hint}" if finding.hint else "")
+        assert data == visible(finding.message + (f"\n{finding.hint}" if finding.hint else ""), keep_newlines=True)
 
 
 def test_github_escapes_data_and_properties_as_documented() -> None:
     lines = _runner_lines(FORMATTERS["github"](_report()))
     assert lines[0].startswith("::error file=catalog/a%2Cb%3Ac.yaml,line=3,col=5,title=itsmctl schema::")
     assert "100%25 sure, literally %250A%0Ahint%0A::add-mask::secret" in lines[0]
-    assert lines[1].startswith("::warning file=catalog/x.yaml,title=itsmctl dangling-reference::line%0D%0A::error::")
+    assert lines[1].startswith(
+        "::warning file=catalog/x.yaml,title=itsmctl dangling-reference::line\\r%0A::error::forged\\x1b[31mred\\x07"
+    )
     assert lines[2].startswith("::notice file=policies/p.yaml,line=9,title=itsmctl team/titled::")
-    assert lines[2].endswith("%0Adesc%0D")
-    assert lines[3].startswith("::error file=catalog/evil%0A%3A%3Awarning file=x%3A%3Apwned.yaml,line=1,col=1,")
+    assert lines[2].endswith("%0Adesc\\r")
+    assert lines[3].startswith("::error file=catalog/evil\\n%3A%3Awarning file=x%3A%3Apwned.yaml,line=1,col=1,")
 
 
 def test_github_summary_cannot_be_forged_and_output_ends_with_a_newline() -> None:
@@ -183,7 +187,7 @@ def test_junit_parses_and_has_one_case_per_file() -> None:
     root = ET.fromstring(FORMATTERS["junit"](_report()))
     (suite,) = root.findall("testsuite")
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == [*FILES, "catalog/evil\n::warning file=x::pwned.yaml"]
+    assert [c.get("name") for c in cases] == [*FILES, "catalog/evil\\n::warning file=x::pwned.yaml"]
     assert root.get("tests") == suite.get("tests") == "5"
     assert {c.get("classname") for c in cases} == {"itsmctl.validate"}
 
@@ -191,9 +195,9 @@ def test_junit_parses_and_has_one_case_per_file() -> None:
 @pytest.mark.parametrize(
     "fail_on, failing",
     [
-        (Severity.ERROR, ["catalog/a,b:c.yaml", EVIL_PATH]),
-        (Severity.WARNING, ["catalog/a,b:c.yaml", "catalog/x.yaml", EVIL_PATH]),
-        (Severity.INFO, ["catalog/a,b:c.yaml", "catalog/x.yaml", "policies/p.yaml", EVIL_PATH]),
+        (Severity.ERROR, ["catalog/a,b:c.yaml", terminal(EVIL_PATH)]),
+        (Severity.WARNING, ["catalog/a,b:c.yaml", "catalog/x.yaml", terminal(EVIL_PATH)]),
+        (Severity.INFO, ["catalog/a,b:c.yaml", "catalog/x.yaml", "policies/p.yaml", terminal(EVIL_PATH)]),
     ],
 )
 def test_junit_failures_are_the_files_with_findings_at_or_above_fail_on(fail_on: Severity, failing: list[str]) -> None:
@@ -217,7 +221,9 @@ def test_junit_keeps_markup_as_text_and_replaces_what_xml_cannot_hold() -> None:
     assert failure is not None and failure.get("type") == "dangling-reference"
     assert failure.text is not None and "<script>alert(1)</script> &" in failure.text
     assert "catalog/x.yaml warning [dangling-reference]" in failure.text
-    assert "\x1b" not in failure.text and "\x00" not in failure.text and "\ufffd[31mred" in failure.text
+    # Shown as escapes, one line per finding; what XML cannot hold at all is replaced.
+    assert "\x1b" not in failure.text and "\x00" not in failure.text and "\\x1b[31mred" in failure.text
+    assert "line\\n::error::forged" in failure.text and "\\x00\\x0b\\x0c\ufffd" in failure.text
     assert failure.get("message", "").startswith("1 finding(s); first: line")
 
 
