@@ -85,11 +85,11 @@ def iter_first_parent_commits(repo: git.Repo, rev: str, paths: list[str]) -> Ite
         raise ItsmError(f"git log failed: {error.stderr.strip() or error}") from None
     stdout = process.proc.stdout
     assert stdout is not None
-    yield from _parse(_tokens(stdout))
+    yield from _parse(nul_tokens(stdout))
     process.wait()
 
 
-def _tokens(stream) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def nul_tokens(stream) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
     """NUL-separated tokens from a byte stream, read in large chunks."""
     pending = b""
     while True:
