@@ -26,9 +26,11 @@ from itsmctl.flow.approvals import (
     ApprovalNeed,
     Membership,
     NeedResult,
+    RiskBasis,
     count_approvals,
-    required_approvals,
+    stricter_approvals,
 )
+from itsmctl.flow.baseline import with_maxima
 from itsmctl.flow.trailers import merge_exclusions, trailer_approvals
 from itsmctl.load.locate import Locator
 from itsmctl.model.catalog import Catalog
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 SELF_RULE = "self-approval"
 MISSING_RULE = "missing-approval"
 _NO_NOTE = ""
+_READINGS = ("the catalog at the commit", "the catalog before the commit")
 _LOCATOR = Locator()
 
 
@@ -154,19 +157,22 @@ class ApprovalCount:
         cls,
         commit: CommitInfo,
         change: Change,
-        risk: RiskAssessment,
+        risks: list[RiskAssessment],
         template: str | None,
         trusted: Snapshot,
         live: LiveCatalog,
         recorded: dict[str, Recorded],
     ) -> ApprovalCount:
-        """Count what ``recorded`` holds (see ``variants``) against what policy required then."""
+        """Count what ``recorded`` holds (see ``variants``) against what policy required then: under any of the
+        risk readings (at the commit, and before it), with the owners before and at the commit (as ``plan``)."""
         if template is not None:
             return cls(
                 change.name, change.requester, change.status, commit.sha, change.record, [], {}, template=template
             )
         policies = [*trusted.policies, *live.policies()]
-        needs = required_approvals(change, policies, trusted.owner_of, risk.level, risk.score)
+        readings = [RiskBasis(r.level, r.score, source) for r, source in zip(risks, _READINGS, strict=False)]
+        owners = (trusted.owner_of, live.catalog.owner_of)
+        needs = stricter_approvals(change, policies, owners, with_maxima(readings))
         counted = {
             verdict: (r, count_approvals(needs, r.approvals, r.excluded, r.is_member, requesters=[change.requester]))
             for verdict, r in recorded.items()

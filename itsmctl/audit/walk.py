@@ -34,7 +34,7 @@ from itsmctl.load.discover import is_record_file as is_record_path
 from itsmctl.model.kinds import Change, Window
 from itsmctl.model.record import Record
 from itsmctl.risk.history import PastOutcome
-from itsmctl.risk.score import RiskAssessment, assess
+from itsmctl.risk.score import LEVELS, RiskAssessment, assess
 from itsmctl.vcs.authors import MergedAuthors
 from itsmctl.vcs.blobs import read_blobs
 from itsmctl.vcs.git import resolve_commit
@@ -53,6 +53,14 @@ def is_record_file(path: str | None) -> bool:
 
 def _has_records(change: FileChange) -> bool:
     return change.new_blob != ZERO_SHA and change.new_mode not in _NOT_CONTENT and is_record_file(change.path)
+
+
+@dataclass(frozen=True)
+class BaseReading:
+    """A change's risk on the catalog before the commit, and the template that pre-approved it there per level."""
+
+    risk: RiskAssessment
+    templates: dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,7 @@ class _Walk:
         self.notes.seen_at(commit.sha, trusted.policies)
         for path, doubt in policy_doubts.items():
             (self.invalid_policies.add if doubt else self.invalid_policies.discard)(path)
+        base = self._read_base(before, after, updates)
         for path, records in updates:
             self.live.replace(path, records)
         for name in list(before):
@@ -163,7 +172,7 @@ class _Walk:
             elif gap is not None and gap[0] != came_from[name]:
                 self.unreadable[name] = gap  # its invalid file was not touched by this commit
         for name in sorted(set(before) | set(after)):
-            self.transition(commit, via, trusted, before.get(name), after.get(name))
+            self.transition(commit, via, trusted, before.get(name), after.get(name), base.get(name))
         self.first = False
 
     def _policy_in_doubt(self, old_path: str, records: list[Record], problems: list[Problem]) -> bool:
@@ -175,13 +184,49 @@ class _Walk:
         had_policy = old_path.startswith("policies/") or any(r.kind == "Policy" for r in self.live.records(old_path))
         return unreadable and had_policy
 
-    def _assess(self, change: Change) -> tuple[RiskAssessment, str | None]:
-        risk = assess(change, self.live.planning(change))
-        template = template_match(change, self.live.catalog, risk.level) if change.type == "standard" else None
-        return risk, template
+    def _read_base(
+        self, before: dict[str, Change], after: dict[str, Change], updates: list[tuple[str, list[Record]]]
+    ) -> dict[str, BaseReading]:
+        """Risk on the catalog before the commit, of the changes it authorises, as ``plan`` reads it on the base
+        branch: a commit cannot lower its own bar (a tier, a dependsOn link, another change's window, ...).
+
+        Only when the commit edits more than one change or anything else: otherwise both readings are the same.
+        """
+        names = {*before, *after}
+        kinds = {r.kind for path, records in updates for r in (*self.live.records(path), *records)}
+        if len(names) <= 1 and kinds <= {"Change"}:
+            return {}
+        readings = {}
+        for name, change in after.items():
+            old = before.get(name)
+            if checks.authorises(old.status if old else None, change.status):
+                risk = assess(change, self.live.planning(change))
+                templates = {}
+                if change.type == "standard":
+                    templates = {level: template_match(change, self.live.catalog, level) for level in LEVELS}
+                readings[name] = BaseReading(risk, templates)
+        return readings
+
+    def _assess(self, change: Change, base: BaseReading | None = None) -> tuple[list[RiskAssessment], str | None]:
+        """The change's risk readings (at the commit, and before it when they may differ), and the template
+        that pre-approves it on both at the stricter level."""
+        risks = [assess(change, self.live.planning(change))]
+        if base is not None:
+            risks.append(base.risk)
+        level = max((risk.level for risk in risks), key=LEVELS.index)
+        template = template_match(change, self.live.catalog, level) if change.type == "standard" else None
+        if base is not None and template is not None and base.templates.get(level) != template:
+            template = None  # pre-approved only by a template both sides have
+        return risks, template
 
     def transition(
-        self, commit: CommitInfo, via: str, trusted: Snapshot, old: Change | None, new: Change | None
+        self,
+        commit: CommitInfo,
+        via: str,
+        trusted: Snapshot,
+        old: Change | None,
+        new: Change | None,
+        base: BaseReading | None = None,
     ) -> None:
         old_status = old.status if old else None
         new_status = new.status if new else None
@@ -190,7 +235,7 @@ class _Walk:
         trail = self.trails.get(current.name)
         if trail is None:
             trail = self.trails[current.name] = ChangeTrail(current.name, current.record.path)
-        assessed: tuple[RiskAssessment, str | None] | None = None
+        assessed: tuple[list[RiskAssessment], str | None] | None = None
         if new is not None:
             trail.path, trail.title, trail.type = new.record.path, new.title, new.type
             trail.requester, trail.targets, trail.status = new.requester, new.target_refs, new.status
@@ -198,7 +243,7 @@ class _Walk:
             if not self.first:  # the first commit imports history as it stands
                 lifecycle = checks.lifecycle(commit.sha, old, new, pre_approved=False)
                 if lifecycle and new.type == "standard":  # allowed after all if a template pre-approves it
-                    assessed = self._assess(new)
+                    assessed = self._assess(new, base)
                     lifecycle = checks.lifecycle(commit.sha, old, new, pre_approved=assessed[1] is not None)
                 self.findings.extend(lifecycle)
         if old_status == new_status:
@@ -219,7 +264,7 @@ class _Walk:
             trail.removed = True
             return
         if checks.authorises(old_status, new_status):
-            self.authorise(commit, trusted, trail, new, assessed)
+            self.authorise(commit, trusted, trail, new, assessed or self._assess(new, base))
         if new_status in checks.CLOSED_WITH_OUTCOME:
             self.close(commit, trail, new)
 
@@ -229,16 +274,16 @@ class _Walk:
         trusted: Snapshot,
         trail: ChangeTrail,
         change: Change,
-        assessed: tuple[RiskAssessment, str | None] | None,
+        assessed: tuple[list[RiskAssessment], str | None],
     ) -> None:
         trail.authorised_by, trail.authorised_at = commit.sha, commit.committed
         if change.window is not None:
             self.approved_windows[change.name] = change.window
-        risk, template = assessed or self._assess(change)
+        risks, template = assessed
         recorded = variants(
             commit, change, trusted, self.notes.get(commit.sha), self.notes.writer(commit.sha), self.authors
         )
-        count = ApprovalCount.at(commit, change, risk, template, trusted, self.live, recorded)
+        count = ApprovalCount.at(commit, change, risks, template, trusted, self.live, recorded)
         self.authorisations.append((trail, count))
 
     def close(self, commit: CommitInfo, trail: ChangeTrail, change: Change) -> None:
