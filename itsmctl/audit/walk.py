@@ -38,7 +38,14 @@ from itsmctl.risk.score import LEVELS, RiskAssessment, assess
 from itsmctl.vcs.authors import MergedAuthors
 from itsmctl.vcs.blobs import read_blobs
 from itsmctl.vcs.git import resolve_commit
-from itsmctl.vcs.log import ZERO_SHA, CommitInfo, FileChange, ancestry, iter_first_parent_commits
+from itsmctl.vcs.log import (
+    ZERO_SHA,
+    CommitInfo,
+    FileChange,
+    ancestry,
+    iter_first_parent_commits,
+    later_on_refs,
+)
 
 _BATCH_COMMITS = 2000
 # A symlink's records are its target's, replayed at the target's path; a submodule holds none.
@@ -345,7 +352,8 @@ def run_audit(repo: git.Repo, rev: str = "HEAD") -> AuditReport:
             replay()
     replay()
     walk.finish()
-    reachable = ancestry(repo, head.hexsha) if len(notes) else set()
+    # Notes of merges that came later on some branch (auditing an older revision) are not rewritten history.
+    reachable = ancestry(repo, head.hexsha) | later_on_refs(repo, head.hexsha) if len(notes) else set()
     findings = [*walk.findings, *notes.findings(reachable)]
     trails = sorted(
         walk.trails.values(), key=lambda t: (t.transitions[0].date if t.transitions else datetime.min, t.name)

@@ -148,6 +148,11 @@ def _parse(tokens: Iterator[bytes]) -> Iterator[CommitInfo]:
         yield current
 
 
+def later_on_refs(repo: git.Repo, rev: str) -> set[str]:
+    """Commits that came after ``rev`` on some branch, tag or remote-tracking branch (descendants of ``rev``)."""
+    return set(repo.git.rev_list("--ancestry-path", f"^{rev}", "--branches", "--tags", "--remotes").split())
+
+
 def ancestry(repo: git.Repo, rev: str) -> set[str]:
     """Every commit reachable from ``rev``."""
     return set(repo.git.rev_list(rev).split())

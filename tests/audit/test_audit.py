@@ -300,3 +300,16 @@ def test_outcomes_in_history_raise_the_risk_of_a_new_change(history: History, ru
         "source": "git history",
     }
     assert with_history["score"] > without["score"]
+
+
+def test_auditing_an_older_revision_is_not_a_history_rewrite(history: History) -> None:
+    """Evidence of merges made after --rev is the future, not rewritten history; a rewind still is."""
+    history.merge({"changes/chg-1.yaml": _change("requested")})
+    old = history.repo.repo.head.commit.hexsha
+    approve = history.merge({"changes/chg-1.yaml": _change("approved")}, APPROVERS)
+    head = history.repo.repo.commit(approve).parents[1].hexsha
+    evidence = Evidence("acme/itsm", 12, "bob", head, approve, "2026-10-02T10:00:00Z")
+    write_note(history.repo.repo, approve, evidence.to_text())
+    assert run_audit(history.repo.repo, old).findings == []
+    history.repo.repo.git.reset("--hard", old)  # main rewound: the merge is on no branch any more
+    assert [f.rule for f in run_audit(history.repo.repo).findings] == ["history-rewrite"]
