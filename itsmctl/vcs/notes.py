@@ -115,22 +115,29 @@ def _notes_log(repo: git.Repo) -> Iterator[tuple[list[str], list[tuple[str, str]
     tokens = nul_tokens(stdout)
     current: list[str] | None = None
     written: list[tuple[str, str]] = []
-    for token in tokens:
-        stripped = token.lstrip(b"\n")
-        if stripped == _MARKER:
-            if current is not None:
-                yield current, written
-            current = [next(tokens).decode("utf-8", "surrogateescape") for _ in range(6)]
-            written = []
-        elif stripped.startswith(b":") and current is not None:
-            # ":old new old-blob new-blob status" or, for a merge, "::m1 m2 m new1 new2 new status": the
-            # blob the commit wrote is the last one before the status.
-            meta = stripped.decode("ascii", "replace").split()
-            path = next(tokens).decode("utf-8", "surrogateescape")
-            written.append((path.replace("/", ""), meta[-2]))  # notes may be fanned out as ab/cdef...
-    if current is not None:
-        yield current, written
-    process.wait()
+    try:
+        for token in tokens:
+            stripped = token.lstrip(b"\n")
+            if stripped == _MARKER:
+                if current is not None:
+                    yield current, written
+                current = [next(tokens).decode("utf-8", "surrogateescape") for _ in range(6)]
+                written = []
+            elif stripped.startswith(b":") and current is not None:
+                # ":old new old-blob new-blob status" or, for a merge, "::m1 m2 m new1 new2 new status": the
+                # blob the commit wrote is the last one before the status.
+                meta = stripped.decode("ascii", "replace").split()
+                path = next(tokens).decode("utf-8", "surrogateescape")
+                written.append((path.replace("/", ""), meta[-2]))  # notes may be fanned out as ab/cdef...
+        if current is not None:
+            yield current, written
+        process.wait()
+    except git.GitCommandError as error:
+        raise ItsmError(f"git log {FULL_REF} failed: {error.stderr.strip() or error}") from None
+    finally:
+        if process.proc.poll() is None:  # the caller stopped early: every note had found its writer
+            process.proc.kill()
+            process.proc.wait()
 
 
 def note_writers(repo: git.Repo, blobs: dict[str, str]) -> dict[str, NoteWriter]:
