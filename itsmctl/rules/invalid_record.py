@@ -5,7 +5,10 @@ the file and line (the message names the underlying rule: ``schema``,
 ``yaml-syntax``, ...), once: later commits that leave the same problem in place
 do not repeat it, and a record still invalid at the audited revision says so.
 The replay cannot judge what an invalid record said: an invalid change's steps
-are checked again from its last valid version once it is valid again.
+are checked again from its last valid version once it is valid again. While a
+Policy does not load (or a file that held one, or any file under ``policies/``,
+is not YAML at all), what it required is unknown: every change authorised
+meanwhile is also a ``missing-approval``.
 
 An error for Change, Policy, Freeze, Service and ConfigurationItem records
 (without them the audit could pass what it should refuse: approvals a policy

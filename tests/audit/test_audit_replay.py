@@ -10,7 +10,7 @@ import pytest
 from itsmctl.audit.walk import run_audit
 from itsmctl.findings import Severity
 from itsmctl.flow.plan import SCOPE_RULE, TRANSITION_RULE, build_plan
-from tests.audit.test_audit import APPROVERS, DONE, History, _change
+from tests.audit.test_audit import APPROVERS, DONE, POLICY, History, _change
 from tests.conftest import team
 from tests.gitrepo import GitRepo
 
@@ -140,3 +140,19 @@ def test_a_symlinked_record_file_is_not_read_as_yaml(history: History) -> None:
     history.repo.checkout("main")
     history.repo.merge("link", "Merge pull request 9")
     assert run_audit(history.repo.repo).findings == []
+
+
+def test_a_policy_file_that_is_no_yaml_fails_the_changes_authorised_meanwhile(history: History) -> None:
+    broken = history.merge({"policies/change.yaml": "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: [\n"})
+    history.merge({"changes/chg-1.yaml": _change("requested")})
+    approve = history.merge({"changes/chg-1.yaml": _change("approved")})  # no approvals at all
+    findings = run_audit(history.repo.repo).findings
+    assert sorted((f.rule, f.details["commit"]) for f in findings) == sorted(
+        [("invalid-record", broken), ("missing-approval", approve)]
+    )
+    (missing,) = [f for f in findings if f.rule == "missing-approval"]
+    assert "policies/change.yaml" in missing.message and "invalid" in missing.message
+    history.merge({"policies/change.yaml": POLICY})  # fixed: later authorisations are judged by it again
+    history.merge({"changes/chg-2.yaml": _change("requested", name="chg-2")})
+    history.merge({"changes/chg-2.yaml": _change("approved", name="chg-2")}, APPROVERS)
+    assert len([f for f in run_audit(history.repo.repo).findings if f.rule == "missing-approval"]) == 1
