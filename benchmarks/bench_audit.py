@@ -5,13 +5,18 @@
 Builds, with `git fast-import`, a history of the example catalog and policies
 plus --changes change files that move through their lifecycle in pull requests
 (a branch commit and a merge with Approved-by trailers each), until the history
-has --commits commits. Both commands run as subprocesses over the same history,
-alternately; medians are compared. Target (issue 5): audit <= 3x the bare log.
+has --commits commits. With --notes, every merge that approves a change also
+carries an evidence note (one notes commit each, as `evidence record` makes them,
+written by the bot a Policy names in spec.evidence.writers), so the audit also
+reads the notes, walks the notes ref's history and judges every note. Both
+commands run as subprocesses over the same history, alternately; medians are
+compared. Target (issue 5): audit <= 3x the bare log.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -52,7 +57,24 @@ def _blob(path: str, data: bytes) -> bytes:
     return f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n"
 
 
-def build(out: Path, commits: int, changes: int, seed: int = 5) -> None:
+def _note(merge: str, head: str, number: int) -> bytes:
+    approvals = [
+        {"identity": who, "commit": head, "submitted_at": ""} for who in ("carol@acme.example", "dave@acme.example")
+    ]
+    body = {
+        "repository": "acme/itsm",
+        "pull_request": number,
+        "author": "alice",
+        "head": head,
+        "merge_commit": merge,
+        "recorded_at": "2026-01-01T00:00:00Z",
+        "approvals": approvals,
+        "changes": [],
+    }
+    return json.dumps({"itsmctlEvidence": body}).encode()
+
+
+def build(out: Path, commits: int, changes: int, seed: int = 5, notes: bool = False) -> None:
     if out.exists():
         shutil.rmtree(out)
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
@@ -94,12 +116,14 @@ def build(out: Path, commits: int, changes: int, seed: int = 5) -> None:
             b"apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec:\n  approvals:\n"
             b"    - id: cab\n      when: \"spec.type != 'standard' || risk.level in ['high', 'critical']\"\n"
             b"      require: [{team: team:trailer-cab, count: 2}]\n"
+            + (b"  evidence: {writers: [bot@acme.example]}\n" if notes else b"")
         ),
     )
     mark = 1
     commit("refs/heads/main", mark, "initial import", files, None, None, "Admin <admin@acme.example>")
     main_mark, total = mark, 1
     stage = [0] * changes
+    noted: list[tuple[int, int, int]] = []  # (merge mark, head mark, pull request)
     while total + 2 <= commits:
         index = rng.randrange(changes)
         if stage[index] >= len(STEPS):
@@ -129,9 +153,22 @@ def build(out: Path, commits: int, changes: int, seed: int = 5) -> None:
         )
         # fast-import does not merge trees: the merge commit states the merged file itself.
         commit("refs/heads/main", mark, message, change_file, main_mark, mark - 1, "Maintainer <maint@acme.example>")
+        if notes and trailers:
+            noted.append((mark, mark - 1, mark))
         main_mark = mark
         total += 2
-    subprocess.run(["git", "-C", str(out), "fast-import", "--quiet"], input=bytes(stream), check=True)
+    marks_file = out / ".git" / "bench-marks"
+    fast_import = ["git", "-C", str(out), "fast-import", "--quiet", f"--export-marks={marks_file}"]
+    subprocess.run(fast_import, input=bytes(stream), check=True)
+    if noted:
+        shas = dict(line.split() for line in marks_file.read_text().splitlines())
+        stream = bytearray()
+        for index, (merge, head, number) in enumerate(noted):
+            text = _note(shas[f":{merge}"], shas[f":{head}"], number)
+            header = "commit refs/notes/itsm\ncommitter Evidence Bot <bot@acme.example> "
+            stream.extend(f"{header}{when + index} +0000\ndata 30\nNotes added by 'git notes add'\n".encode())
+            stream.extend(f"N inline {shas[f':{merge}']}\ndata {len(text)}\n".encode() + text + b"\n\n")
+        subprocess.run(fast_import[:5], input=bytes(stream), check=True)
     subprocess.run(["git", "-C", str(out), "checkout", "-q", "main"], check=True)
     for ref in subprocess.run(
         ["git", "-C", str(out), "for-each-ref", "--format=%(refname)", "refs/heads/pr-*"],
@@ -157,8 +194,9 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=3_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "out" / "audit-repo")
+    parser.add_argument("--notes", action="store_true", help="an evidence note on every approving merge")
     args = parser.parse_args()
-    build(args.out, args.commits, args.changes)
+    build(args.out, args.commits, args.changes, notes=args.notes)
     count = subprocess.run(
         ["git", "-C", str(args.out), "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -172,7 +210,10 @@ def main() -> None:
         bares.append(seconds(bare))
         audits.append(seconds(audit))
     bare_t, audit_t = statistics.median(bares), statistics.median(audits)
-    print(f"history: {count} commits, {files} change files")
+    notes = subprocess.run(
+        ["git", "-C", str(args.out), "rev-list", "--count", "refs/notes/itsm"], capture_output=True, text=True
+    ).stdout.strip()
+    print(f"history: {count} commits, {files} change files, {notes or 0} notes commits")
     print(f"git log --name-status: {bare_t:.2f} s   runs {[round(t, 2) for t in bares]}")
     print(f"itsmctl audit:         {audit_t:.2f} s   runs {[round(t, 2) for t in audits]}")
     print(f"ratio {audit_t / bare_t:.2f}x (target <= 3x)")

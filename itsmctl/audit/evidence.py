@@ -2,8 +2,10 @@
 
 Stored as JSON in a git note on the merge commit (``refs/notes/itsm``), so an
 auditor with a clone (and the notes fetched) needs no access to GitHub. The
-audit re-counts these approvals against the policy in force at that commit;
-the note is testimony, not a verdict.
+audit re-counts these approvals against the policy and the Team files in force
+at that commit; the note is testimony, not a verdict. What only GitHub knows,
+membership of a ``githubTeam``, is written down as GitHub answered it (team,
+login, time), and the audit believes it only from a writer a Policy trusts.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from itsmctl.flow.approvals import team_members
 from itsmctl.flow.review import ReviewOutcome, approvals_from_reviews
+from itsmctl.model.kinds import Team
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: memberships
 
 
 @dataclass
@@ -23,6 +27,16 @@ class RecordedApproval:
     identity: str
     commit: str
     submitted_at: str
+
+
+@dataclass
+class RecordedMembership:
+    """GitHub said ``identity`` is an active member of ``github_team``, which is ``team``'s githubTeam."""
+
+    identity: str
+    team: str  # team:NAME
+    github_team: str  # ORG/SLUG
+    checked_at: str
 
 
 @dataclass
@@ -48,6 +62,7 @@ class Evidence:
     version: int = FORMAT_VERSION
     approvals: list[RecordedApproval] = field(default_factory=list)
     changes: list[ChangeEvidence] = field(default_factory=list)
+    memberships: list[RecordedMembership] = field(default_factory=list)
 
     def to_text(self) -> str:
         return json.dumps({"itsmctlEvidence": asdict(self)}, indent=2, sort_keys=True) + "\n"
@@ -63,11 +78,18 @@ def parse_evidence(raw: bytes) -> Evidence:
         body = document["itsmctlEvidence"]
         approvals = [RecordedApproval(**a) for a in body.pop("approvals", [])]
         changes = [ChangeEvidence(**c) for c in body.pop("changes", [])]
-        evidence = Evidence(**body, approvals=approvals, changes=changes)
+        memberships = [RecordedMembership(**m) for m in body.pop("memberships", [])]
+        evidence = Evidence(**body, approvals=approvals, changes=changes, memberships=memberships)
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
         raise EvidenceError(f"not an itsmctl evidence note ({type(error).__name__}: {error})") from None
-    if not all(isinstance(a.identity, str) for a in evidence.approvals):
-        raise EvidenceError("approvals must name identities")
+    if not all(isinstance(a.identity, str) and isinstance(a.commit, str) for a in evidence.approvals):
+        raise EvidenceError("approvals must name identities and commits")
+    if not all(
+        isinstance(getattr(m, key), str) for m in evidence.memberships for key in ("identity", "team", "github_team")
+    ):
+        raise EvidenceError("memberships must name an identity, a team and a GitHub team")
+    if not isinstance(evidence.merge_commit, str) or not isinstance(evidence.head, str):
+        raise EvidenceError("merge_commit and head must be commit ids")
     return evidence
 
 
@@ -86,6 +108,18 @@ def evidence_from_review(outcome: ReviewOutcome, repository: str, merge_commit: 
         if a.current and not a.is_bot
     ]
     changes = []
+    trusted = outcome.plan.trusted_catalog
+    memberships: dict[tuple[str, str], RecordedMembership] = {}
+    checked_at = datetime.now(UTC).isoformat()
+    for item in outcome.plan.changes:
+        for result in outcome.results.get(item.change.name, []):
+            team = trusted.typed(result.need.team)
+            for identity in result.approvers:
+                # Counted, but not listed in the Team file: review asked GitHub (see flow.review.membership).
+                if identity.lower() not in team_members(trusted, result.need.team) and isinstance(team, Team):
+                    if team.github_team:
+                        key = (identity.lower(), result.need.team)
+                        memberships[key] = RecordedMembership(identity, result.need.team, team.github_team, checked_at)
     for item in outcome.plan.changes:
         results = outcome.results.get(item.change.name, [])
         before, after = item.transition
@@ -109,4 +143,5 @@ def evidence_from_review(outcome: ReviewOutcome, repository: str, merge_commit: 
         recorded_at=datetime.now(UTC).isoformat(),
         approvals=recorded,
         changes=changes,
+        memberships=list(memberships.values()),
     )

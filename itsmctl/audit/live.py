@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 
+from itsmctl.findings import Finding
 from itsmctl.graph.cmdb import DependencyGraph, build_graph
 from itsmctl.graph.impact import ImpactCache
 from itsmctl.load.locate import Locator
@@ -19,12 +20,21 @@ from itsmctl.risk.planning import Planning
 _GRAPH_KINDS = frozenset({"Service", "ConfigurationItem"})
 
 
-def parse_blob(path: str, data: bytes) -> list[Record]:
-    records, _ = load_source(path, data)
+Problem = tuple[Record | None, Finding]  # what is wrong, and with which record (None: the file itself)
+
+
+def parse_checked(path: str, data: bytes) -> tuple[list[Record], list[Problem]]:
+    """The records of one version of a file, checked (``record.typed`` is None if invalid), and what is wrong."""
+    records, findings = load_source(path, data)
+    problems: list[Problem] = [(None, finding) for finding in findings]
     locator = Locator()
     for record in records:
-        check_record(record, locator)
-    return records
+        problems.extend((record, finding) for finding in check_record(record, locator))
+    return records, problems
+
+
+def parse_blob(path: str, data: bytes) -> list[Record]:
+    return parse_checked(path, data)[0]
 
 
 class LiveCatalog:

@@ -33,6 +33,7 @@ class ChangeTrail:
     authorised_at: datetime | None = None
     approvals: list[str] = field(default_factory=list)  # identities that counted
     approval_source: str | None = None  # "review evidence" or "trailers"
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (identity, why) of approvals that did not count
     required: list[str] = field(default_factory=list)  # labels of what policy required then
     status: str = ""
     outcome: str = ""
@@ -41,6 +42,22 @@ class ChangeTrail:
     @property
     def last_date(self) -> datetime | None:
         return self.transitions[-1].date if self.transitions else None
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """An evidence note: on which commit, who wrote it (the notes commit that wrote its text), the verdict."""
+
+    commit: str  # the annotated commit
+    pull_request: int | None
+    notes_commit: str | None  # None: no commit of the notes ref wrote this text
+    author: str | None
+    committer: str | None
+    date: str | None
+    signature: str | None  # None: not checked (no policy requires signed notes)
+    signer: str | None
+    trust: str  # trusted | untrusted | not checked
+    reasons: tuple[str, ...]
 
 
 @dataclass
@@ -53,3 +70,4 @@ class AuditReport:
     since: datetime | None = None
     until: datetime | None = None
     service: str | None = None
+    evidence: list[NoteRecord] = field(default_factory=list)  # every evidence note: who wrote it, and the verdict

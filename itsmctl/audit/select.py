@@ -45,4 +45,9 @@ def select(
         if (since or until) and change is not None and change not in names:
             continue
         findings.append(finding)
-    return AuditReport(report.head, report.commits, trails, findings, report.notes, since, until, service)
+    if since or until or service:  # the notes of the commits that moved the changes selected
+        commits = {t.commit for trail in trails for t in trail.transitions}
+        evidence = [note for note in report.evidence if note.commit in commits]
+    else:
+        evidence = report.evidence
+    return AuditReport(report.head, report.commits, trails, findings, report.notes, since, until, service, evidence)

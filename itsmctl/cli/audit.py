@@ -11,6 +11,7 @@ from itsmctl.audit.walk import run_audit
 from itsmctl.cli.common import repository_root
 from itsmctl.cli.options import emit, output_option
 from itsmctl.errors import ItsmError
+from itsmctl.findings import Severity, exit_code_for
 from itsmctl.graph.cmdb import build_graph
 from itsmctl.load.repository import load_tree
 from itsmctl.model.times import parse_cli_time
@@ -26,7 +27,9 @@ RENDERERS = {"text": render_text, "json": render_json, "csv": render_csv, "html"
 @click.option("--until", metavar="DATE", help="Only changes with a transition before DATE.")
 @click.option("--service", metavar="NAME", help="Only changes to NAME or to what it depends on.")
 @click.option("--format", "output_format", type=click.Choice(list(RENDERERS)), default="text", show_default=True)
-@click.option("--fail-on-violation", is_flag=True, help="Exit 1 when there is any finding.")
+@click.option(
+    "--fail-on-violation", is_flag=True, help="Exit 1 when there is any error or warning (info notes do not fail)."
+)
 @output_option
 def audit(
     rev: str,
@@ -41,9 +44,11 @@ def audit(
 
     Per change: every status transition with commit, author, committer and
     date; the merge that authorised it and the approvals recorded for it; the
-    outcome. Findings: too few approvals for the policy in force then,
-    self-approval, direct commits, emergency changes closed without a review,
-    work outside the approved window or in a freeze, rewritten history.
+    outcome; who wrote each evidence note and whether it is trusted. Findings:
+    too few approvals for the policy in force then, self-approval, steps the
+    lifecycle does not allow, direct commits, emergency changes closed without
+    a review, work outside the approved window or in a freeze, invalid records,
+    evidence notes that are not evidence, rewritten history.
     """
     try:
         start = parse_cli_time(since) if since else None
@@ -55,4 +60,5 @@ def audit(
     graph = build_graph(load_tree(root).catalog) if service else None
     report = select(report, start, end, service.removeprefix("service:") if service else None, graph)
     emit(RENDERERS[output_format](report), output)
-    return 1 if fail_on_violation and report.findings else 0
+    # Info notes (an ignored approval that changed nothing) are not violations.
+    return exit_code_for(report.findings, Severity.WARNING) if fail_on_violation else 0

@@ -6,13 +6,13 @@ import os
 
 import click
 
-from itsmctl.audit.evidence import evidence_from_review, parse_evidence
+from itsmctl.audit.evidence import EvidenceError, evidence_from_review, parse_evidence
 from itsmctl.cli.common import repository_root
 from itsmctl.errors import ItsmError
 from itsmctl.flow.review import review_pull_request
-from itsmctl.report.escape import ci_safe_json
+from itsmctl.report.escape import ci_safe_json, terminal
 from itsmctl.vcs.git import open_repository, resolve_commit
-from itsmctl.vcs.notes import NOTES_REF, push_notes, read_notes, write_note
+from itsmctl.vcs.notes import NOTES_REF, note_blobs, note_writers, push_notes, read_notes, write_note
 
 
 @click.group()
@@ -25,7 +25,10 @@ def evidence() -> None:
 @click.option("--commit", "commit", help="A commit on the branch; its pull request is looked up.")
 @click.option("--repo", "repository", metavar="OWNER/NAME", help="Default: $GITHUB_REPOSITORY.")
 @click.option("--push", is_flag=True, help=f"Push refs/notes/{NOTES_REF} to origin afterwards.")
-def record(number: int | None, commit: str | None, repository: str | None, push: bool) -> int:
+@click.option(
+    "--sign", is_flag=True, help="Sign the notes commit with git's signing key (user.signingkey, gpg.format)."
+)
+def record(number: int | None, commit: str | None, repository: str | None, push: bool, sign: bool) -> int:
     """Write the verified approvals of a merged pull request as a note on its merge commit.
 
     Run by the main-branch workflow after every merge, so the evidence lives in
@@ -49,7 +52,7 @@ def record(number: int | None, commit: str | None, repository: str | None, push:
     resolve_commit(repo, merge_commit)
     outcome = review_pull_request(repo, client, number, base=f"{merge_commit}^1")
     note = evidence_from_review(outcome, repository, merge_commit, client.reviews(number))
-    write_note(repo, merge_commit, note.to_text())
+    write_note(repo, merge_commit, note.to_text(), sign=sign)
     click.echo(f"recorded the approvals of #{number} on {merge_commit[:12]} (refs/notes/{NOTES_REF})")
     if push:
         push_notes(repo)
@@ -59,13 +62,25 @@ def record(number: int | None, commit: str | None, repository: str | None, push:
 @evidence.command("show")
 @click.argument("commit", default="HEAD")
 def show(commit: str) -> int:
-    """Print the evidence note of a commit."""
+    """Print the evidence note of a commit (on standard error: who wrote it)."""
     repo = open_repository(repository_root())
     sha = resolve_commit(repo, commit).hexsha
-    raw = read_notes(repo).get(sha)
+    blobs = note_blobs(repo)
+    raw = read_notes(repo, {sha: blobs[sha]}).get(sha) if sha in blobs else None
     if raw is None:
         click.echo(f"no evidence recorded for {sha[:12]}")
         return 1
+    try:
+        text = parse_evidence(raw).to_text()
+    except EvidenceError as error:
+        raise ItsmError(f"the note on {sha[:12]} is not evidence: {error}") from None
+    writer = note_writers(repo, {sha: blobs[sha]}).get(sha)
+    who = (
+        f"written by {writer.author} in notes commit {writer.notes_commit[:12]} on {writer.date}"
+        if writer
+        else "writer unknown"
+    )
+    click.echo(terminal(f"itsmctl: {who}"), err=True)
     # A note is text anyone with push access wrote: printed so that it cannot command a CI log.
-    click.echo(ci_safe_json(parse_evidence(raw).to_text()), nl=False)
+    click.echo(ci_safe_json(text), nl=False)
     return 0

@@ -5,8 +5,11 @@ Requirements come from the ``approvals`` of Policy records: each has a CEL
 ``targets`` and ``risk``) and a list of ``require`` items: N approvals from
 members of a team, or one from the owning team of each target. The same
 counting serves code review (GitHub reviews), trailers (``Approved-by:``) and
-the audit of history. It never counts the requester's or the author's own
-approval (unless the policy allows it), a bot's, or one from outside the team.
+the audit of history: ``rejection`` is the one place that decides whether an
+approval counts, so ``review``, ``plan`` and ``audit`` cannot disagree. It never
+counts the requester's or the author's own approval (unless the policy allows
+it), a bot's, one given on an earlier head, one from outside the team, or one
+recorded by the requester (``Approved-by:`` on a merge the requester made).
 """
 
 from __future__ import annotations
@@ -63,6 +66,10 @@ class Approval:
     current: bool = True  # given on the current head commit
     is_bot: bool = False
     detail: str = ""  # e.g. the review or commit it came from
+    # Who wrote down the approval when it is not the code host's own record: the
+    # author and committer of the merge carrying Approved-by trailers, or the
+    # writer of an evidence note. Lower-case identities.
+    recorded_by: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -255,10 +262,44 @@ def team_members(catalog: Catalog, team_ref: str) -> frozenset[str]:
 Membership = Callable[[str, str], bool]  # (team ref, identity) -> member?
 
 
+def rejection(
+    approval: Approval,
+    need: ApprovalNeed,
+    requesters: frozenset[str],
+    excluded: dict[str, str],
+    is_member: Membership,
+) -> str | None:
+    """Why ``approval`` does not count towards ``need``, or None when it counts.
+
+    ``requesters`` (lower case) requested what is approved; ``excluded`` maps
+    the identities that may not approve it (requesters, authors, merger) to why.
+    """
+    who = approval.identity.lower()
+    if approval.is_bot or who.endswith("[bot]"):  # a "[bot]" login is an app on GitHub, whatever else is claimed
+        return "bots cannot approve"
+    if not approval.current:
+        return "approved an earlier commit; a new push needs a new approval"
+    if who in excluded and not need.allow_self:
+        return excluded[who]
+    if requesters & approval.recorded_by and not (who in requesters and need.allow_self):
+        # The requester wrote this approval down themselves: a claim, not evidence of anyone's approval.
+        where = "an Approved-by trailer on a merge made by" if approval.source == "trailer" else "a note written by"
+        return f"{where} the requester: their own claim, not evidence of an approval"
+    if not is_member(need.team, who):
+        return f"not a member of {need.team}"
+    return None
+
+
 def count_approvals(
-    needs: list[ApprovalNeed], approvals: list[Approval], excluded: dict[str, str], is_member: Membership
+    needs: list[ApprovalNeed],
+    approvals: list[Approval],
+    excluded: dict[str, str],
+    is_member: Membership,
+    *,
+    requesters: Iterable[str],
 ) -> list[NeedResult]:
-    """Match approvals to needs. ``excluded`` maps identities to why their approval cannot count."""
+    """Match approvals to needs; ``rejection`` decides for each approval and need."""
+    requested_by = frozenset(requester.lower() for requester in requesters)
     results = []
     for need in needs:
         result = NeedResult(need)
@@ -268,15 +309,7 @@ def count_approvals(
             if who in seen:
                 continue
             seen.add(who)
-            why = None
-            if approval.is_bot:
-                why = "bots cannot approve"
-            elif not approval.current:
-                why = "approved an earlier commit; a new push needs a new approval"
-            elif who in excluded and not need.allow_self:
-                why = excluded[who]
-            elif not is_member(need.team, who):
-                why = f"not a member of {need.team}"
+            why = rejection(approval, need, requested_by, excluded, is_member)
             if why is None:
                 result.approvers.append(approval.identity)
             else:

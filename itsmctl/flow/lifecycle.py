@@ -20,7 +20,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from itsmctl.flow.diff import FieldChange, touches
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"requested", "cancelled"}),
@@ -49,6 +52,8 @@ APPROVED_STATES = frozenset({"approved", "scheduled", "in-progress"})
 class Verdict:
     allowed: bool
     reason: str = ""
+    # Refused only because an emergency change was closed without spec.pir (the audit's emergency-without-pir).
+    missing_pir: bool = False
 
 
 def allowed_next(status: str, change_type: str, pre_approved: bool) -> frozenset[str]:
@@ -74,5 +79,15 @@ def check_transition(before: str | None, after: str, change_type: str, pre_appro
         options = ", ".join(sorted(allowed)) or "nothing (it is closed)"
         return Verdict(False, f"{before} -> {after} is not allowed; from {before} a change may go to {options}")
     if change_type == "emergency" and after in CLOSED_WITH_OUTCOME and not has_pir:
-        return Verdict(False, f"an emergency change needs a post-implementation review (spec.pir) before it is {after}")
+        reason = f"an emergency change needs a post-implementation review (spec.pir) before it is {after}"
+        return Verdict(False, reason, missing_pir=True)
     return Verdict(True)
+
+
+def edited_scope(before: str | None, after: str, fields: Callable[[], list[FieldChange]]) -> list[str]:
+    """Scope fields (``SCOPE_FIELDS``) a step edits while the change stays approved; to edit them it goes back
+    to requested. ``fields`` gives the step's field changes, asked for only when they matter."""
+    if before not in APPROVED_STATES or after == "requested":
+        return []
+    edited = fields()
+    return [name for name in SCOPE_FIELDS if touches(edited, name)]

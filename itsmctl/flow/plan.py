@@ -28,8 +28,8 @@ from itsmctl.flow.baseline import (
     risk_bases,
     stricter,
 )
-from itsmctl.flow.diff import FieldChange, RecordDiff, diff_values, touches
-from itsmctl.flow.lifecycle import APPROVED_STATES, SCOPE_FIELDS, check_transition
+from itsmctl.flow.diff import FieldChange, RecordDiff, diff_values
+from itsmctl.flow.lifecycle import check_transition, edited_scope
 from itsmctl.flow.owners import record_owner_needs
 from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.load.records import LoadResult, index_catalog
@@ -151,9 +151,8 @@ def _flow_findings(
     )
     if not verdict.allowed:
         findings.append(ctx.finding(TRANSITION_RULE, Severity.ERROR, record, ("spec", "status"), verdict.reason))
-    if previous is not None and previous.status in APPROVED_STATES and change.status != "requested":
-        edited = [name for name in SCOPE_FIELDS if touches(fields, name)]
-        for name in edited:
+    if previous is not None:
+        for name in edited_scope(previous.status, change.status, lambda: fields):
             findings.append(
                 ctx.finding(
                     SCOPE_RULE,

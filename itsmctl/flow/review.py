@@ -130,7 +130,9 @@ def check_approvals(
 ) -> dict[str, list[NeedResult]]:  # type: ignore[no-untyped-def]
     """Count approvals per change; ``authors`` maps identities that authored the work to why they are out."""
     return {
-        item.change.name: count_approvals(item.needs, approvals, excluded_identities(item, authors), is_member)
+        item.change.name: count_approvals(
+            item.needs, approvals, excluded_identities(item, authors), is_member, requesters=[item.change.requester]
+        )
         for item in plan.changes
     }
 
@@ -148,7 +150,8 @@ def check_record_approvals(
         excluded.setdefault(
             item.change.requester.lower(), f"requested {item.change.name} in this pull request (no self-approval)"
         )
-    return count_approvals(plan.record_needs, approvals, excluded, is_member)
+    requesters = [item.change.requester for item in plan.changes]
+    return count_approvals(plan.record_needs, approvals, excluded, is_member, requesters=requesters)
 
 
 def review_pull_request(repo: git.Repo, client: GitHubClient, number: int, base: str | None = None) -> ReviewOutcome:

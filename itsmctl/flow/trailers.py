@@ -3,10 +3,15 @@
 Only the merge commit that brings the change in counts: an ``Approved-by``
 line in an ordinary commit is just text anyone could write. The merger and
 everyone who authored a commit on the merged branch count as authors of the
-change, so they cannot approve it (the same rule as for reviews).
+change, so they cannot approve it (the same rule as for reviews). The trailers
+are the merger's testimony: on a merge the requester made (as author or
+committer) they count for nothing. ``plan --approvals trailers`` and ``audit``
+read trailers with the same two functions below.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import git
 
@@ -20,20 +25,34 @@ from itsmctl.vcs.trailers import parse_person, trailer_values
 MISSING_RULE = "missing-approval"
 
 
+def trailer_approvals(message: str, author_email: str, committer_email: str, detail: str) -> list[Approval]:
+    """The ``Approved-by`` trailers of a merge commit, recorded by its author and committer."""
+    recorded_by = frozenset({author_email.lower(), committer_email.lower()})
+    approvals = []
+    for value in trailer_values(message, "Approved-by"):
+        person = parse_person(value)
+        if person is not None:
+            approvals.append(Approval(person.identity, "trailer", True, False, detail, recorded_by))
+    return approvals
+
+
+def merge_exclusions(merger_email: str, authors: Iterable[str]) -> dict[str, str]:
+    """Who may not approve what a merge brings in: the merger and the authors of the merged commits."""
+    excluded = {merger_email.lower(): "merged it (no self-approval)"}
+    for author in sorted(authors):
+        excluded.setdefault(author.lower(), "authored the merged commits (no self-approval)")
+    return excluded
+
+
 def merge_approvals(repo: git.Repo, commit: git.Commit) -> tuple[list[Approval], dict[str, str]]:
     """Approvals on a merge commit, and the identities that authored what it merges."""
     if len(commit.parents) < 2:
         return [], {}
-    approvals = []
-    for value in trailer_values(commit.message, "Approved-by"):
-        person = parse_person(value)
-        if person is not None:
-            approvals.append(Approval(person.identity, "trailer", True, False, f"merge {commit.hexsha[:12]}"))
-    excluded = {commit.author.email.lower(): "merged it (no self-approval)"}
+    message = commit.message if isinstance(commit.message, str) else commit.message.decode("utf-8", "replace")
+    merger = commit.author.email or ""
+    approvals = trailer_approvals(message, merger, commit.committer.email or "", f"merge {commit.hexsha[:12]}")
     merged = repo.iter_commits(f"{commit.parents[0].hexsha}..{commit.parents[1].hexsha}")
-    for authored in merged:
-        excluded.setdefault(authored.author.email.lower(), "authored the merged commits (no self-approval)")
-    return approvals, excluded
+    return approvals, merge_exclusions(merger, {authored.author.email or "" for authored in merged})
 
 
 def check_trailer_approvals(repo: git.Repo, plan: Plan) -> tuple[dict[str, list[NeedResult]], list[Finding]]:

@@ -310,6 +310,9 @@ class Policy:
     rules: tuple[PolicyRule, ...]
     approvals: tuple[ApprovalRequirement, ...]
     risk_weights: dict[str, float] = field(default_factory=dict)
+    # spec.evidence: who may write evidence notes, and whether notes commits must be signed.
+    evidence_writers: frozenset[str] = frozenset()
+    evidence_signed: bool = False
 
     @property
     def name(self) -> str:
@@ -576,7 +579,15 @@ def build_policy(record: Record) -> Policy:
                 index=index,
             )
         )
-    return Policy(record, tuple(rules), tuple(approvals), dict(spec.get("riskWeights") or {}))
+    evidence = spec.get("evidence") or {}
+    return Policy(
+        record,
+        tuple(rules),
+        tuple(approvals),
+        dict(spec.get("riskWeights") or {}),
+        frozenset(str(writer).lower() for writer in evidence.get("writers") or ()),
+        bool(evidence.get("requireSigned", False)),
+    )
 
 
 def build_freeze(record: Record) -> Freeze:

@@ -11,12 +11,13 @@ import click
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from itsmctl import __version__
-from itsmctl.audit.model import AuditReport, ChangeTrail
-from itsmctl.findings import Finding, count_by_severity
+from itsmctl.audit.model import AuditReport, ChangeTrail, NoteRecord
+from itsmctl.findings import Finding, Severity, count_by_severity
 from itsmctl.report.escape import terminal, to_json
 from itsmctl.report.json_format import finding_to_dict
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -38,6 +39,7 @@ def _trail(t: ChangeTrail) -> dict[str, Any]:
         "authorisedAt": t.authorised_at.isoformat() if t.authorised_at else None,
         "approvals": t.approvals,
         "approvalSource": t.approval_source,
+        "ignoredApprovals": [{"identity": who, "reason": why} for who, why in t.ignored],
         "required": t.required,
         "transitions": [
             {
@@ -55,6 +57,30 @@ def _trail(t: ChangeTrail) -> dict[str, Any]:
     }
 
 
+def _note(n: NoteRecord) -> dict[str, Any]:
+    return {
+        "commit": n.commit,
+        "pullRequest": n.pull_request,
+        "notesCommit": n.notes_commit,
+        "author": n.author,
+        "committer": n.committer,
+        "date": n.date,
+        "signature": n.signature,
+        "signer": n.signer,
+        "trust": n.trust,
+        "reasons": list(n.reasons),
+    }
+
+
+def _note_line(n: NoteRecord) -> str:
+    """One line on who wrote a note and whether it is believed."""
+    who = f"written by {n.author} in {(n.notes_commit or '')[:12]} on {n.date}" if n.author else "writer unknown"
+    if n.signature is not None:
+        who += f", signature {n.signature}" + (f" by {n.signer}" if n.signer else "")
+    why = f" ({'; '.join(n.reasons)})" if n.reasons else ""
+    return f"{who}: {n.trust}{why}"
+
+
 def render_json(report: AuditReport) -> str:
     document = {
         "version": 1,
@@ -67,6 +93,7 @@ def render_json(report: AuditReport) -> str:
         "service": report.service,
         "commits": report.commits,
         "evidenceNotes": report.notes,
+        "evidence": [_note(n) for n in report.evidence],
         "changes": [_trail(t) for t in report.trails],
         "findings": [_finding(f) for f in report.findings],
         "summary": {"changes": len(report.trails), **count_by_severity(report.findings)},
@@ -95,6 +122,7 @@ def render_csv(report: AuditReport) -> str:
             "authorised_at",
             "approvals",
             "approval_source",
+            "evidence",
             "required",
             "transitions",
             "findings",
@@ -106,7 +134,9 @@ def render_csv(report: AuditReport) -> str:
         name = finding.details.get("change")
         if isinstance(name, str):
             findings_of[name] = findings_of.get(name, 0) + 1
+    notes = {n.commit: n for n in report.evidence}
     for t in report.trails:
+        note = notes.get(t.authorised_by or "")
         steps = "; ".join(
             f"{tr.before or 'new'}->{tr.after or 'removed'} {tr.commit[:12]} {tr.date.date()}" for tr in t.transitions
         )
@@ -124,6 +154,7 @@ def render_csv(report: AuditReport) -> str:
                     t.authorised_at.isoformat() if t.authorised_at else "",
                     " ".join(t.approvals),
                     t.approval_source or "",
+                    _note_line(note) if note else "",
                     "; ".join(t.required),
                     steps,
                     findings_of.get(t.name, 0),
@@ -155,14 +186,20 @@ def render_text(report: AuditReport) -> str:
                 f"  authorised by {terminal(t.authorised_by[:12])}; approved by {terminal(who)} "
                 f"({terminal(t.approval_source or 'no record')})"
             )
+            for identity, why in t.ignored:
+                lines.append(f"    not counted: {terminal(identity)}: {terminal(why)}")
+    if report.evidence:
+        lines += ["", "evidence notes:"]
+        for n in report.evidence:
+            pull = f" pull request #{n.pull_request}" if n.pull_request else ""
+            lines.append(f"  {n.commit[:12]}{pull}  {terminal(_note_line(n))}")
     counts = count_by_severity(report.findings)
     if report.findings:
         lines.append("")
         for f in report.findings:
-            lines.append(
-                f"  {click.style('error', fg='red')}  {terminal(f.message)}  [{terminal(f.rule)}]  {terminal(str(f.location))}"
-            )
-    lines.append(f"\n{counts['error']} finding(s)")
+            label = click.style(str(f.severity), fg=_COLOURS[f.severity])
+            lines.append(f"  {label}  {terminal(f.message)}  [{terminal(f.rule)}]  {terminal(str(f.location))}")
+    lines.append(f"\n{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)")
     return "\n".join(lines) + "\n"
 
 

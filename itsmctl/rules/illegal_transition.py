@@ -1,7 +1,9 @@
 """A pull request moves a change through its lifecycle in a way that is not allowed.
 
 Reported by ``itsmctl plan``, which compares each change with its version at
-the merge base. The lifecycle::
+the merge base, and by ``itsmctl audit``, which replays the same rules on every
+step of the branch's first-parent history (the first commit, an import, is
+exempt). The lifecycle::
 
     draft -> requested -> approved -> scheduled -> in-progress -> completed | failed | rolled-back
     cancelled from any open state; approved/scheduled may go back to requested

@@ -85,11 +85,11 @@ def iter_first_parent_commits(repo: git.Repo, rev: str, paths: list[str]) -> Ite
         raise ItsmError(f"git log failed: {error.stderr.strip() or error}") from None
     stdout = process.proc.stdout
     assert stdout is not None
-    yield from _parse(_tokens(stdout))
+    yield from _parse(nul_tokens(stdout))
     process.wait()
 
 
-def _tokens(stream) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def nul_tokens(stream) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
     """NUL-separated tokens from a byte stream, read in large chunks."""
     pending = b""
     while True:
@@ -146,6 +146,11 @@ def _parse(tokens: Iterator[bytes]) -> Iterator[CommitInfo]:
             current.files.append(FileChange(kind, path, old_path, old_blob, new_blob, new_mode))
     if current is not None:
         yield current
+
+
+def later_on_refs(repo: git.Repo, rev: str) -> set[str]:
+    """Commits that came after ``rev`` on some branch, tag or remote-tracking branch (descendants of ``rev``)."""
+    return set(repo.git.rev_list("--ancestry-path", f"^{rev}", "--branches", "--tags", "--remotes").split())
 
 
 def ancestry(repo: git.Repo, rev: str) -> set[str]:

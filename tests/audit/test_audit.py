@@ -11,6 +11,7 @@ import pytest
 
 from itsmctl.audit.evidence import ChangeEvidence, Evidence, RecordedApproval
 from itsmctl.audit.walk import run_audit
+from itsmctl.findings import Severity
 from itsmctl.vcs.notes import write_note
 from tests.conftest import GOLD_SLA, approval_policy, change, ci, service, team
 from tests.gitrepo import GitRepo
@@ -121,11 +122,27 @@ def test_policy_in_force_at_the_time_is_used_not_todays(history: History) -> Non
     assert _rules(history) == ["missing-approval"]
 
 
-def test_self_approval_is_reported_even_with_enough_other_approvals(history: History) -> None:
+def test_an_ignored_self_approval_is_a_note_when_others_approved_enough(history: History, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11, item 12: review ignores the requester's approval and passes; the audit agrees (an info note)."""
     history.lifecycle(approve_trailers=APPROVERS + "Approved-by: Alice <alice@acme.example>\n")
     report = run_audit(history.repo.repo)
-    assert [f.rule for f in report.findings] == ["self-approval"]
+    assert [(f.rule, f.severity) for f in report.findings] == [("self-approval", Severity.INFO)]
     assert "alice@acme.example" in report.findings[0].message
+    assert report.trails[0].approvals == ["carol@acme.example", "dave@acme.example"]
+    assert report.trails[0].ignored == [("alice@acme.example", "requested chg-1 (no self-approval)")]
+    result = run_cli("-C", str(history.repo.root), "audit", "--fail-on-violation")
+    assert result.exit_code == 0 and "info" in result.stdout
+
+
+def test_self_approval_is_an_error_when_the_change_lacked_other_approvals(history: History) -> None:
+    history.lifecycle(
+        approve_trailers="Approved-by: Carol <carol@acme.example>\nApproved-by: Alice <alice@acme.example>\n"
+    )
+    report = run_audit(history.repo.repo)
+    assert sorted((f.rule, f.severity) for f in report.findings) == [
+        ("missing-approval", Severity.ERROR),
+        ("self-approval", Severity.ERROR),
+    ]
 
 
 def test_direct_commit_on_the_branch(history: History) -> None:
@@ -177,16 +194,17 @@ def test_carried_out_during_a_freeze(history: History) -> None:
 def test_evidence_notes_count_as_approvals_and_rewrites_are_detected(history: History) -> None:
     history.merge({"changes/chg-1.yaml": _change("requested")})
     approve = history.merge({"changes/chg-1.yaml": _change("approved")})
+    head = history.repo.repo.commit(approve).parents[1].hexsha  # the pull request's head, merged
     evidence = Evidence(
         repository="acme/itsm",
         pull_request=12,
         author="bob",
-        head="0" * 40,
+        head=head,
         merge_commit=approve,
         recorded_at="2026-10-02T10:00:00Z",
         approvals=[
-            RecordedApproval("carol@acme.example", "0" * 40, ""),
-            RecordedApproval("dave@acme.example", "0" * 40, ""),
+            RecordedApproval("carol@acme.example", head, ""),
+            RecordedApproval("dave@acme.example", head, ""),
         ],
         changes=[
             ChangeEvidence("chg-1", ["requested", "approved"], "low", 5, [{"team": "team:cab", "count": 2}], {}, True)
@@ -282,3 +300,16 @@ def test_outcomes_in_history_raise_the_risk_of_a_new_change(history: History, ru
         "source": "git history",
     }
     assert with_history["score"] > without["score"]
+
+
+def test_auditing_an_older_revision_is_not_a_history_rewrite(history: History) -> None:
+    """Evidence of merges made after --rev is the future, not rewritten history; a rewind still is."""
+    history.merge({"changes/chg-1.yaml": _change("requested")})
+    old = history.repo.repo.head.commit.hexsha
+    approve = history.merge({"changes/chg-1.yaml": _change("approved")}, APPROVERS)
+    head = history.repo.repo.commit(approve).parents[1].hexsha
+    evidence = Evidence("acme/itsm", 12, "bob", head, approve, "2026-10-02T10:00:00Z")
+    write_note(history.repo.repo, approve, evidence.to_text())
+    assert run_audit(history.repo.repo, old).findings == []
+    history.repo.repo.git.reset("--hard", old)  # main rewound: the merge is on no branch any more
+    assert [f.rule for f in run_audit(history.repo.repo).findings] == ["history-rewrite"]

@@ -106,3 +106,43 @@ def test_cli_plan_with_trailers_exit_codes(repo: GitRepo, run_cli) -> None:  # t
     repo.merge("approve", "Merge approve\n\nApproved-by: Carol <carol@acme.example>\n")
     result = run_cli("-C", str(repo.root), "plan", "--base", "HEAD^1", "--head", "HEAD", "--approvals", "trailers")
     assert result.exit_code == 1 and "missing-approval" in result.stdout
+
+
+@pytest.mark.parametrize("merger", ["author", "committer"])
+def test_trailers_on_a_merge_made_by_the_requester_do_not_count(repo: GitRepo, run_cli, merger: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11, item 15: alice requested chg-1; on her own merge, Approved-by lines are her claim, not evidence."""
+    trailers = "Merge approve\n\nApproved-by: Carol <carol@acme.example>\nApproved-by: Dave <dave@acme.example>\n"
+    if merger == "author":
+        repo.merge("approve", trailers, author="Alice <alice@acme.example>")
+    else:  # someone else's name as author, but alice made the commit
+        env = {"GIT_AUTHOR_NAME": "Maint", "GIT_AUTHOR_EMAIL": "maint@example.com"}
+        env |= {"GIT_COMMITTER_NAME": "Alice", "GIT_COMMITTER_EMAIL": "alice@acme.example"}
+        repo.repo.git.merge("--no-ff", "approve", "-m", trailers, env=env)
+    results, findings = _check(repo)
+    assert [f.rule for f in findings] == ["missing-approval"]
+    assert results["chg-1"][0].approvers == []
+    assert all("made by the requester" in why for _, why in results["chg-1"][0].rejected)
+    result = run_cli("-C", str(repo.root), "plan", "--base", "HEAD^1", "--head", "HEAD", "--approvals", "trailers")
+    assert result.exit_code == 1
+
+
+MERGES = [
+    ("Maint <maint@example.com>", ["Carol <carol@acme.example>", "Dave <dave@acme.example>"]),
+    ("Alice <alice@acme.example>", ["Carol <carol@acme.example>", "Dave <dave@acme.example>"]),
+    ("Carol <carol@acme.example>", ["Carol <carol@acme.example>", "Dave <dave@acme.example>"]),
+    ("Maint <maint@example.com>", ["Alice <alice@acme.example>", "Dave <dave@acme.example>"]),
+    ("Maint <maint@example.com>", ["Zed <zed@acme.example>", "Erin <erin@acme.example>", "Dave <dave@acme.example>"]),
+]
+
+
+@pytest.mark.parametrize(("merger", "approvers"), MERGES)
+def test_plan_and_audit_count_the_same_trailers(repo: GitRepo, merger: str, approvers: list[str]) -> None:
+    """One rule decides whether an approval counts: plan --approvals trailers and audit agree on every merge."""
+    from itsmctl.audit.walk import run_audit
+
+    message = "Merge approve\n\n" + "".join(f"Approved-by: {who}\n" for who in approvers)
+    repo.merge("approve", message, author=merger)
+    results, _ = _check(repo)
+    (trail,) = run_audit(repo.repo).trails
+    assert sorted(trail.approvals) == sorted(results["chg-1"][0].approvers)
+    assert sorted(trail.ignored) == sorted(results["chg-1"][0].rejected)

@@ -154,7 +154,7 @@ def expected_findings(spec: HistorySpec, built: Built) -> Counter[tuple[str, str
         if step.direct:
             expected["direct-commit", None, sha] += 1
         if step.unreadable_note:
-            expected["history-rewrite", None, sha] += 1
+            expected["untrusted-evidence", None, sha] += 1
         if step.change is None:
             continue
         change = spec.changes[step.change]
@@ -190,6 +190,7 @@ class _FastImport:
         self.marks = 0
         self.main: int | None = None
         self.clock = COMMITS_FROM
+        self.heads: dict[int, int] = {}  # merge -> the branch head it merged
 
     def _data(self, text: str) -> None:
         raw = text.encode("utf-8")
@@ -220,6 +221,7 @@ class _FastImport:
     def merge(self, files: dict[str, str], message: str, branch_author: str, number: int) -> int:
         branch = self._commit(f"refs/heads/pr-{number}", files, f"work for #{number}", branch_author, self.main)
         self.main = self._commit("refs/heads/main", files, message, _person(MERGER), self.main, branch)
+        self.heads[self.main] = branch
         return self.main
 
     def abandoned(self, files: dict[str, str], number: int) -> int:
@@ -228,9 +230,10 @@ class _FastImport:
         merge = self._commit(
             f"refs/heads/gone-{number}", files, f"Merge pull request #{number}", _person(MERGER), self.main, branch
         )
+        self.heads[merge] = branch
         return merge
 
-    def run(self, root: Path, notes: dict[int, Callable[[str], str]]) -> dict[int, str]:
+    def run(self, root: Path, notes: dict[int, Callable[[str, str], str]]) -> dict[int, str]:
         """Import the commits, then the notes on them (which name their commits); mark -> sha."""
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
         marks = root / ".git" / "marks"
@@ -245,7 +248,7 @@ class _FastImport:
             self._data("evidence recorded at merge")
             for mark, text in notes.items():
                 self.chunks.append(f"N inline {shas[mark]}\n".encode())
-                self._data(text(shas[mark]))
+                self._data(text(shas[mark], shas[self.heads[mark]]))
             subprocess.run(command[:3], cwd=root, input=b"".join(self.chunks), check=True)
         gone = subprocess.run(
             ["git", "for-each-ref", "--format=%(refname)", "refs/heads/gone-*"],
@@ -258,20 +261,20 @@ class _FastImport:
         return shas
 
 
-def evidence_note(number: int, author: str, approvers: tuple[str, ...]) -> Callable[[str], str]:
+def evidence_note(number: int, author: str, approvers: tuple[str, ...]) -> Callable[[str, str], str]:
     """The JSON note `itsmctl evidence record` writes on a merge (README: Evidence recorded at merge)."""
 
-    def text(merge_commit: str) -> str:
+    def text(merge_commit: str, head: str) -> str:
         body = {
             "repository": "acme/itsm",
             "pull_request": number,
             "author": author,
-            "head": "0" * 40,
+            "head": head,
             "merge_commit": merge_commit,
             "recorded_at": "2027-03-01T12:00:00Z",
             "recorded_by": "itsmctl",
             "version": 1,
-            "approvals": [{"identity": who, "commit": "0" * 40, "submitted_at": ""} for who in approvers],
+            "approvals": [{"identity": who, "commit": head, "submitted_at": ""} for who in approvers],
             "changes": [],
         }
         return json.dumps({"itsmctlEvidence": body}, indent=2)
@@ -284,7 +287,7 @@ def commit_history(spec: HistorySpec, root: Path) -> Built:
     stream = _FastImport()
     stream.direct(initial_files(spec), "initial import", _person(ADMIN))
     marks, rewritten, edits = [], [], 0
-    notes: dict[int, Callable[[str], str]] = {}
+    notes: dict[int, Callable[[str, str], str]] = {}
     for number, step in enumerate(spec.steps, start=1):
         if step.change is None:
             edits += 1
@@ -301,7 +304,7 @@ def commit_history(spec: HistorySpec, root: Path) -> Built:
         if step.evidence:
             notes[marks[-1]] = evidence_note(number, step.author, step.approvers)
         elif step.unreadable_note:
-            notes[marks[-1]] = lambda _: "approved in the hallway\n"
+            notes[marks[-1]] = lambda _merge, _head: "approved in the hallway\n"
     for index in range(spec.rewritten):
         number = len(spec.steps) + 1 + index
         mark = stream.abandoned({"catalog/cmdb.yaml": cmdb_document(1000 + index)}, number)

@@ -58,5 +58,13 @@ def test_rules_without_examples_are_the_ones_yaml_cannot_show() -> None:
     undocumented = {info.id for info in REGISTRY.values() if not info.example("Failing")}
     yaml_cannot_show = {"too-deep", "file-too-large", "encoding", "unsafe-path", "not-a-regular-file"}
     needs_two_revisions = {"illegal-transition", "approved-scope-edit", "change-id-collision", "missing-approval"}
-    needs_history = {"self-approval", "direct-commit", "emergency-without-pir", "outside-window", "history-rewrite"}
+    needs_history = {
+        "self-approval",
+        "direct-commit",
+        "emergency-without-pir",
+        "outside-window",
+        "history-rewrite",
+        "untrusted-evidence",
+        "invalid-record",
+    }
     assert undocumented == yaml_cannot_show | needs_two_revisions | needs_history
