@@ -32,7 +32,9 @@ def owned_and_private(info: os.stat_result, writable_only: bool = False) -> str:
     ``writable_only`` accepts others reading it (a folder of authenticated entries);
     otherwise nobody else may read it either (the secret key).
     """
-    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+    if os.name != "posix":
+        return ""  # no owner or mode bits to read: the user profile's ACLs keep the files private
+    if info.st_uid != os.geteuid():
         return f"is owned by uid {info.st_uid}, not by the current user (uid {os.geteuid()})"
     forbidden = 0o022 if writable_only else 0o077
     if info.st_mode & forbidden:
