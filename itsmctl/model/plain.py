@@ -160,6 +160,10 @@ def _optional(item: _Form) -> _Form:
     )
 
 
+def _each(to: Convert, container: Callable[[Any], Any]) -> Convert:
+    return lambda values: container([to(value) for value in values])
+
+
 def _form(hint: Any) -> _Form:
     if hint in _SCALARS:
         return _SCALARS[hint]
@@ -169,12 +173,12 @@ def _form(hint: Any) -> _Form:
     if origin is tuple and len(arguments) == 2 and arguments[1] is Ellipsis:
         item = _form(arguments[0])
         to = item.to_plain
-        return _Form(list if to is None else (lambda v: [to(x) for x in v]), None, _items(item, tuple))
+        return _Form(list if to is None else _each(to, list), None, _items(item, tuple))
     if origin is frozenset and len(arguments) == 1:
         item = _form(arguments[0])
         to = item.to_plain
         # Sorted: the same set always gives the same bytes.
-        return _Form(sorted if to is None else (lambda v: sorted(to(x) for x in v)), None, _items(item, frozenset))
+        return _Form(sorted if to is None else _each(to, sorted), None, _items(item, frozenset))
     if origin is dict and len(arguments) == 2 and arguments[0] is str:
         item = _form(arguments[1])
         to = item.to_plain
