@@ -8,6 +8,11 @@ which is parsed again from the file's text if something asks for it (Markdown
 front matter, which was rewritten on loading, is stored). Anything that does
 not decode to exactly the shape ``encode`` makes is a miss (``None``), never
 an error.
+
+The payload is ``[references, files]``: what a reference says besides its
+target (where in the record, which kinds it may name, the field) repeats in
+every record, so each such triple is written once per chunk and records refer
+to it by position.
 """
 
 from __future__ import annotations
@@ -22,14 +27,18 @@ from itsmctl.model.references import Reference
 
 Outcome = tuple[list[Record], list[Finding]]
 Source = tuple[str, bytes]
+# (path, allowed, field) of a reference: everything but its target.
+Template = tuple[tuple[str | int, ...], tuple[str, ...], str]
 
 _SEVERITIES = {int(severity): severity for severity in Severity}
 
 
 def encode(chunk: list[Source], outcomes: list[Outcome]) -> bytes | None:
     """The outcomes as JSON, or None when some value would not come back exactly (then nothing is cached)."""
+    templates: dict[Template, int] = {}
     try:
-        plain = [_plain_file(path, outcome) for (path, _), outcome in zip(chunk, outcomes, strict=True)]
+        files = [_plain_file(path, outcome, templates) for (path, _), outcome in zip(chunk, outcomes, strict=True)]
+        plain = [[[list(path), list(allowed), field] for path, allowed, field in templates], files]
         # ASCII escapes keep any string (even a lone surrogate) intact; NaN and huge ints round-trip too.
         payload = json.dumps(plain, separators=(",", ":"))
     except (Unsupported, TypeError, ValueError):
@@ -41,11 +50,11 @@ def encode(chunk: list[Source], outcomes: list[Outcome]) -> bytes | None:
     return payload.encode("ascii")
 
 
-def _plain_file(path: str, outcome: Outcome) -> list[Any]:
+def _plain_file(path: str, outcome: Outcome, templates: dict[Template, int]) -> list[Any]:
     records, findings = outcome
     return [
         path,
-        [_plain_record(record) for record in records],
+        [_plain_record(record, templates) for record in records],
         [
             [f.rule, int(f.severity), f.message, f.location.path, f.location.line, f.location.column, f.hint, f.details]
             for f in findings
@@ -53,8 +62,11 @@ def _plain_file(path: str, outcome: Outcome) -> list[Any]:
     ]
 
 
-def _plain_record(record: Record) -> list[Any]:
+def _plain_record(record: Record, templates: dict[Template, int]) -> list[Any]:
     source = record.source
+    references: list[Any] = []
+    for ref in record.references:
+        references += [templates.setdefault((ref.path, ref.allowed, ref.field), len(templates)), ref.target]
     return [
         record.kind,
         record.name,
@@ -63,7 +75,7 @@ def _plain_record(record: Record) -> list[Any]:
         record.schema_valid,
         record.title,
         record.labels,
-        [[list(ref.path), ref.target, list(ref.allowed), ref.field] for ref in record.references],
+        references,
         None if record.typed is None else view_codec(record.kind, type(record.typed)).to_plain(record.typed),
         # Markdown front matter: the document and the text it was read from cannot be had again from the file.
         [source.text, record.body] if source.front_matter else None,
@@ -73,10 +85,11 @@ def _plain_record(record: Record) -> list[Any]:
 def decode(payload: bytes, chunk: list[Source]) -> list[Outcome] | None:
     """The chunk's outcomes; None if the payload is not exactly what ``encode`` makes."""
     try:
-        files = json.loads(payload)
+        plain_templates, files = json.loads(payload)
         if type(files) is not list or len(files) != len(chunk):
             return None
-        return [_file(entry, path, data) for entry, (path, data) in zip(files, chunk, strict=True)]
+        templates = [_template(item) for item in plain_templates]
+        return [_file(entry, path, data, templates) for entry, (path, data) in zip(files, chunk, strict=True)]
     except Exception:  # noqa: BLE001 - any surprise in an entry is a miss: the chunk is processed afresh
         return None
 
@@ -90,7 +103,22 @@ def _check(condition: bool) -> None:
         raise _Shape
 
 
-def _file(entry: Any, path: str, data: bytes) -> Outcome:
+# Paths, kind lists and field names repeat in every chunk: one object each, as the loader (and
+# pickle) share them, instead of a copy per chunk.
+_shared: dict[Any, Any] = {}
+_share = _shared.setdefault
+
+
+def _template(item: Any) -> Template:
+    path, allowed, field = item
+    _check(type(path) is list and type(allowed) is list and type(field) is str)
+    _check(all(type(step) is str or type(step) is int for step in path))
+    _check(all(type(kind) is str for kind in allowed))
+    steps, kinds = tuple(path), tuple(allowed)
+    return _share(steps, steps), _share(kinds, kinds), _share(field, field)
+
+
+def _file(entry: Any, path: str, data: bytes, templates: list[Template]) -> Outcome:
     stored_path, plain_records, plain_findings = entry
     _check(stored_path == path and type(plain_records) is list and type(plain_findings) is list)
     findings = [_finding(item) for item in plain_findings]
@@ -101,10 +129,10 @@ def _file(entry: Any, path: str, data: bytes) -> Outcome:
     text, _ = decode_text(path, data)
     _check(text is not None)
     source = SourceFile(path, text or "")
-    return [_record(item, source) for item in plain_records], findings
+    return [_record(item, source, templates) for item in plain_records], findings
 
 
-def _record(item: Any, source: SourceFile) -> Record:
+def _record(item: Any, source: SourceFile, templates: list[Template]) -> Record:
     kind, name, doc_index, line, valid, title, labels, references, typed, front = item
     _check(type(kind) is str and type(name) is str and type(title) is str and type(labels) is dict)
     _check(type(doc_index) is int and type(line) is int and type(valid) is bool and type(references) is list)
@@ -115,25 +143,22 @@ def _record(item: Any, source: SourceFile) -> Record:
         source = SourceFile(source.path, text, front_matter=True)
     record = Record(kind, name, body, source, doc_index, line, valid, labels)
     record.title = title
-    record.references = _references(references)
+    if references:
+        record.references = _references(references, templates)
     if typed is not None:
         record.typed = view_codec(kind).from_plain(record, typed)
     return record
 
 
-# Field names, path steps and kind lists repeat in every record: one object each, as the loader
-# (and pickle) share them, instead of one copy per reference (a third more memory on a warm run).
-_shared: dict[Any, Any] = {}
-_share = _shared.setdefault
-
-
-def _references(plain: list[Any]) -> tuple[Reference, ...]:
+def _references(flat: list[Any], templates: list[Template]) -> tuple[Reference, ...]:
+    """From ``[template, target, template, target, ...]``."""
+    _check(len(flat) % 2 == 0)
     references = []
-    for path, target, allowed, field in plain:
-        _check(type(target) is str and type(field) is str and type(path) is list and type(allowed) is list)
-        steps = tuple(path)
-        kinds = tuple(allowed)
-        references.append(Reference(_share(steps, steps), target, _share(kinds, kinds), _share(field, field)))
+    pairs = iter(flat)
+    for index, target in zip(pairs, pairs, strict=False):  # even length checked above
+        _check(type(index) is int and index >= 0 and type(target) is str)
+        path, allowed, field = templates[index]
+        references.append(Reference(path, target, allowed, field))
     return tuple(references)
 
 

@@ -129,8 +129,11 @@ def _payload(tmp_path: Path) -> tuple[list[tuple[str, bytes]], list[Any]]:
 
 def _mutations(plain: list[Any]) -> list[Any]:
     """Plain data that is not what encode makes, in many places."""
-    file_with_records = next(i for i, entry in enumerate(plain) if entry[1] and entry[1][0][8] is not None)
-    file_with_findings = next(i for i, entry in enumerate(plain) if entry[2])
+    templates, files = plain
+    assert templates
+    file_with_records = next(i for i, entry in enumerate(files) if entry[1] and entry[1][0][8] is not None)
+    file_with_findings = next(i for i, entry in enumerate(files) if entry[2])
+    file_with_references = next(i for i, entry in enumerate(files) if entry[1] and entry[1][0][7])
     out = []
 
     def mutate(change: Any) -> None:
@@ -138,8 +141,9 @@ def _mutations(plain: list[Any]) -> list[Any]:
         change(copy)
         out.append(copy)
 
-    record = (file_with_records, 1, 0)
-    finding = (file_with_findings, 2, 0)
+    record = (1, file_with_records, 1, 0)
+    referring = (1, file_with_references, 1, 0)
+    finding = (1, file_with_findings, 2, 0)
 
     def at(path: tuple[int, ...], index: int, value: Any) -> Any:
         def change(copy: Any) -> None:
@@ -150,21 +154,28 @@ def _mutations(plain: list[Any]) -> list[Any]:
 
         return change
 
-    mutate(lambda c: c.pop())  # a file missing
-    mutate(lambda c: c.append(c[0]))  # a file too many
-    mutate(at((file_with_records,), 0, "catalog/elsewhere.yaml"))  # another file's results
-    mutate(at((file_with_records,), 1, {"records": []}))
+    mutate(lambda c: c[1].pop())  # a file missing
+    mutate(lambda c: c[1].append(c[1][0]))  # a file too many
+    mutate(lambda c: c.pop(0))  # no reference table
+    mutate(at((1, file_with_records), 0, "catalog/elsewhere.yaml"))  # another file's results
+    mutate(at((1, file_with_records), 1, {"records": []}))
     mutate(at(record, 0, 7))  # kind
     mutate(at(record, 4, "yes"))  # schema_valid
-    mutate(at(record, 7, [["spec", "x", 1]]))  # a reference of three parts
-    mutate(at(record, 7, [[["spec"], 5, ["team"], "owner"]]))  # a reference to a number
+    mutate(at(referring, 7, [0]))  # a reference without its target
+    mutate(at(referring, 7, [0, 5]))  # a reference to a number
+    mutate(at(referring, 7, [len(templates), "team:a"]))  # a table entry that does not exist
+    mutate(at(referring, 7, [-1, "team:a"]))  # ... or counted from the end
+    mutate(at(referring, 7, ["0", "team:a"]))
+    mutate(at((0,), 0, [["spec", 1.5], ["team"], "owner"]))  # a float in a path
+    mutate(at((0,), 0, [["spec"], [None], "owner"]))  # a kind that is not text
+    mutate(at((0,), 0, [["spec"], ["team"]]))  # two parts
     mutate(at(record, 8, ["too", "short"]))  # the typed view
     mutate(at(record, 0, "NoSuchKind"))  # a typed view for a kind that has none
     mutate(at(finding, 1, 9))  # severity
     mutate(at(finding, 1, True))  # a bool is not a severity
     mutate(at(finding, 4, "12"))  # line
     mutate(at(finding, 7, []))  # details
-    mutate(lambda c: c[file_with_findings][2][0].pop())  # a field missing
+    mutate(lambda c: c[1][file_with_findings][2][0].pop())  # a field missing
     return out
 
 
