@@ -1,4 +1,4 @@
-"""The kinds' JSON Schemas: fields that name people accept people as teams list them."""
+"""Fields that name people accept people as teams list them: a GitHub login or an e-mail address."""
 
 from __future__ import annotations
 
