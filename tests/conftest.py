@@ -29,10 +29,11 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests never touch the user's cache directory."""
+    """Tests never touch the user's cache directory, nor the key that authenticates its entries."""
     import os
 
     os.environ["ITSMCTL_CACHE_DIR"] = str(tmp_path_factory.mktemp("itsmctl-cache"))
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("itsmctl-config"))
 
 
 @dataclass

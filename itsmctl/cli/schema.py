@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from itsmctl.errors import ItsmError
-from itsmctl.load.schema import bundled_schema, combined_schema, schema_file_name
-from itsmctl.model.refs import KINDS
+from itsmctl.load.schema import exported_schemas
 from itsmctl.report.destination import write_text_file
 
 
@@ -21,11 +20,11 @@ def schema() -> None:
 @schema.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def export(directory: Path) -> int:
-    """Write one self-contained schema per kind, plus record.schema.json for any kind."""
+    """Write one self-contained schema per kind, record.schema.json for any kind, and the knowledge
+    articles' front matter schema (knowledgearticle.frontmatter.schema.json)."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        documents = {schema_file_name(kind): bundled_schema(kind) for kind in KINDS}
-        documents["record.schema.json"] = combined_schema()
+        documents = exported_schemas()
         for name, document in documents.items():
             write_text_file(directory / name, json.dumps(document, indent=2) + "\n")
     except OSError as error:

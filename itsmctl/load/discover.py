@@ -118,3 +118,20 @@ def relative(path: Path, root: Path) -> str:
     if text.startswith(base + os.sep):
         return text[len(base) + 1 :].replace(os.sep, "/")
     return path.as_posix()
+
+
+def hook_files_pattern() -> str:
+    """The pre-commit hook's ``files:`` regex: the paths ``is_record_file`` accepts under the record roots.
+
+    Written from the same names as ``is_record_file`` (``.pre-commit-hooks.yaml`` holds a copy; a test
+    keeps the two equal), so a commit that touches anything ``validate`` reads runs the hook. A
+    repository without any record root (records anywhere) sets ``files: \\.ya?ml$`` itself.
+    """
+    import re  # only the hook's test and tooling call this
+
+    visible = r"[^/.][^/]*"  # a file or folder name that does not start with "."
+    folders = f"(?:{visible}/)*"
+    roots = "|".join(re.escape(root) for root in RECORD_ROOTS)
+    yaml_suffix = "|".join(re.escape(suffix) for suffix in YAML_SUFFIXES)
+    knowledge = re.escape(KNOWLEDGE_ROOT)
+    return rf"^(?:(?:{roots})/{folders}{visible}(?:{yaml_suffix})|{knowledge}{folders}{visible}\.md)$"

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsmctl.findings import Finding
-from itsmctl.load.cache import FileCache, cache_dir, chunk_key, dumps, loads, policy_fingerprint
+from itsmctl.load import result_codec
+from itsmctl.load.cache import FileCache, cache_dir, chunk_key, policy_fingerprint
 from itsmctl.load.locate import Locator
 from itsmctl.load.records import check_record, decode, load_source
 from itsmctl.model.kinds import Policy
@@ -31,6 +33,7 @@ PARALLEL_MIN_BYTES = 3 * 1024 * 1024
 _CHUNK_FILES = 24
 
 Source = tuple[str, bytes]
+Outcome = tuple[list[Record], list[Finding]]
 
 
 @dataclass
@@ -70,6 +73,7 @@ def _init_worker(
     policy_sources: list[Source],
     max_bytes: int,
     cache_directory: Path | None,
+    cache_key: bytes,
     fingerprint: bytes,
     keep_bodies: bool,
 ) -> None:
@@ -78,7 +82,7 @@ def _init_worker(
     quiet_worker()  # no traceback and no orphan when the command is interrupted or killed
     gc.disable()  # see gcpause: the worker only builds acyclic data
     global _worker_policies, _worker_max_bytes, _worker_cache, _worker_fingerprint, _worker_keep_bodies
-    _worker_cache = FileCache(cache_directory)
+    _worker_cache = FileCache(cache_directory, cache_key)
     _worker_fingerprint = fingerprint
     _worker_keep_bodies = keep_bodies
     records: list[Record] = []
@@ -90,18 +94,27 @@ def _init_worker(
 
 
 def _work(chunk: list[Source]) -> tuple[bytes, bytes | None]:
-    """A chunk's results as pickled bytes (sent to the main process and cached as they are),
-    and, for a caller that reads every record's document, the documents too.
+    """A chunk's results, pickled for the main process (pickle only ever travels between our own
+    processes; the cache on disk holds JSON), and, for a caller that reads every record's
+    document, the documents too.
 
-    Records cross processes (and the cache) without their body, which is parsed
-    again on demand; sending the bodies along costs less than that second parse.
+    Records cross processes without their body, which is parsed again on demand;
+    sending the bodies along costs less than that second parse.
     """
     outcomes = [_process(path, data, _worker_max_bytes, _worker_policies) for path, data in chunk]
-    payload = dumps(outcomes)
-    _worker_cache.put(chunk_key(_worker_fingerprint, chunk), payload)
+    _store(_worker_cache, _worker_fingerprint, chunk, outcomes)
+    payload = pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL)
     if not _worker_keep_bodies:
         return payload, None
-    return payload, dumps([[record.body for record in records] for records, _ in outcomes])
+    bodies = [[record.body for record in records] for records, _ in outcomes]
+    return payload, pickle.dumps(bodies, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _store(cache: FileCache, fingerprint: bytes, chunk: list[Source], outcomes: list[Outcome]) -> None:
+    if cache.directory is not None:
+        payload = result_codec.encode(chunk, outcomes)
+        if payload is not None:
+            cache.put(chunk_key(fingerprint, chunk), payload)
 
 
 def stable_chunks(sources: Sequence[Source], size: int = _CHUNK_FILES) -> list[list[Source]]:
@@ -143,8 +156,8 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def reattach(result: tuple[list[Record], list[Finding]], path: str, data: bytes) -> tuple[list[Record], list[Finding]]:
-    """Give records that crossed a process or the cache their file's text back (it is not pickled)."""
+def reattach(result: Outcome, path: str, data: bytes) -> Outcome:
+    """Give records that crossed a process their file's text back (it is not pickled)."""
     records, _ = result
     if records and not records[0].source.front_matter and not records[0].source.text:
         text, _ = decode(path, data)
@@ -154,10 +167,13 @@ def reattach(result: tuple[list[Record], list[Finding]], path: str, data: bytes)
     return result
 
 
-def _cached(cache: FileCache, key: str, size: int) -> list[tuple[list[Record], list[Finding]]] | None:
-    payload = cache.get(key)
-    result = loads(payload) if payload is not None else None
-    return result if isinstance(result, list) and len(result) == size else None  # type: ignore[return-value]
+def _cached(cache: FileCache, fingerprint: bytes, chunk: list[Source]) -> list[Outcome] | None:
+    """The chunk's outcomes from an intact entry of ours; None (a miss) for anything else.
+
+    Like records from a worker, they come without their documents (parsed again if asked for).
+    """
+    payload = cache.get(chunk_key(fingerprint, chunk))
+    return result_codec.decode(payload, chunk) if payload is not None else None
 
 
 def process_all(
@@ -172,29 +188,30 @@ def process_all(
     # A file that defines a Policy says so in its text; anything else is caught below.
     policy_files = [(path, data) for path, data in sources if b"Policy" in data]
     others = [(path, data) for path, data in sources if b"Policy" not in data]
-    results: dict[str, tuple[list[Record], list[Finding]]] = {}
+    results: dict[str, Outcome] = {}
     for path, data in policy_files:
         results[path] = _process(path, data, max_bytes, None)
     policies = _first_policies(_policies_of([r for records, _ in results.values() for r in records]))
     rules, _ = compile_rules(policies)
     evaluator = PolicyEvaluator(rules)
-    cache = FileCache(cache_dir() if use_cache else None)
+    cache = FileCache.open(cache_dir() if use_cache else None)
     fingerprint = policy_fingerprint(policy_files) + max_bytes.to_bytes(8, "big")
     missing: list[list[Source]] = []
     for chunk in stable_chunks(others):
-        hit = _cached(cache, chunk_key(fingerprint, chunk), len(chunk))
+        hit = _cached(cache, fingerprint, chunk)
         if hit is None:
             missing.append(chunk)
             continue
-        for (path, data), outcome in zip(chunk, hit, strict=True):
-            results[path] = reattach(outcome, path, data)
+        for (path, _), outcome in zip(chunk, hit, strict=True):
+            results[path] = outcome
     workers = job_count(sum(len(data) for chunk in missing for _, data in chunk), jobs)
     if workers > 1 and len(missing) > 1:
-        arguments = (policy_files, max_bytes, cache.directory, fingerprint, keep_bodies)
+        arguments = (policy_files, max_bytes, cache.directory, cache.key, fingerprint, keep_bodies)
         with _context().Pool(workers, _init_worker, arguments) as pool:
             for chunk, (payload, bodies) in zip(missing, pool.imap(_work, missing), strict=True):
-                documents = loads(bodies) if bodies is not None else [None] * len(chunk)
-                for (path, data), outcome, kept in zip(chunk, loads(payload), documents, strict=True):  # type: ignore[arg-type]
+                outcomes: list[Outcome] = pickle.loads(payload)  # noqa: S301 - from our own worker process
+                documents = pickle.loads(bodies) if bodies is not None else [None] * len(chunk)  # noqa: S301
+                for (path, data), outcome, kept in zip(chunk, outcomes, documents, strict=True):
                     results[path] = reattach(outcome, path, data)
                     if kept is not None:
                         for record, body in zip(outcome[0], kept, strict=True):
@@ -202,8 +219,7 @@ def process_all(
     else:
         for chunk in missing:
             outcomes = [_process(path, data, max_bytes, evaluator) for path, data in chunk]
-            if cache.directory is not None:
-                cache.put(chunk_key(fingerprint, chunk), dumps(outcomes))
+            _store(cache, fingerprint, chunk, outcomes)
             for (path, _), outcome in zip(chunk, outcomes, strict=True):
                 results[path] = outcome
     # The policy files themselves are checked against the policies, too.

@@ -155,14 +155,16 @@ def load_markdown(path: str, text: str) -> tuple[list[Record], list[Finding]]:
         return [], [*findings, _error("not-a-mapping", path, "the front matter must be a mapping", 2)]
     name = matter.pop("name", path.rsplit("/", 1)[-1].removesuffix(".md"))
     metadata: dict[str, object] = {"name": name}
-    for key in ("title", "description", "labels"):
+    # Metadata and spec fields side by side, as schema.front_matter_schema() describes them.
+    for key in schema.front_matter_metadata():
         if key in matter:
             metadata[key] = matter.pop(key)
+    written_body = schema.ARTICLE_BODY in matter
     body = {
         "apiVersion": "itsm/v1",
         "kind": "KnowledgeArticle",
         "metadata": metadata,
-        "spec": {**matter, "body": "\n".join(lines[end + 1 :]).strip() + "\n"},
+        "spec": {**matter, schema.ARTICLE_BODY: "\n".join(lines[end + 1 :]).strip() + "\n"},
     }
     record = Record(
         "KnowledgeArticle",
@@ -175,6 +177,16 @@ def load_markdown(path: str, text: str) -> tuple[list[Record], list[Finding]]:
     labels = metadata.get("labels")
     if isinstance(labels, dict):
         record.labels = labels
+    if written_body:  # it would be replaced by the Markdown without a word
+        findings.append(
+            Finding(
+                "schema",
+                Severity.ERROR,
+                f"front matter: {schema.ARTICLE_BODY!r} cannot be written here",
+                Locator().locate(record, ("spec", schema.ARTICLE_BODY)),
+                "the article's body is the Markdown after the front matter; remove this field",
+            )
+        )
     return [record], findings
 
 

@@ -67,6 +67,57 @@ def combined_schema() -> dict[str, Any]:
     }
 
 
+FRONT_MATTER_SCHEMA = "knowledgearticle.frontmatter.schema.json"
+# Filled from the Markdown after the front matter, never written in it.
+ARTICLE_BODY = "body"
+
+
+@cache
+def front_matter_metadata() -> tuple[str, ...]:
+    """The metadata fields a knowledge article writes at the top of its front matter; the rest is its spec."""
+    return tuple(_read("defs.schema.json")["$defs"]["metadata"]["properties"])
+
+
+def front_matter_schema() -> dict[str, Any]:
+    """The front matter of a knowledge article (catalog/knowledge/*.md) as people write it.
+
+    Derived from the KnowledgeArticle record schema, as the loader builds the record:
+    metadata fields and spec fields side by side at the top level, ``name`` optional (the
+    file's name), no ``body`` (the Markdown after the front matter).
+    """
+    record = bundled_schema("KnowledgeArticle")
+    spec = record["properties"]["spec"]
+    metadata = record["$defs"]["metadata"]
+    spec_fields = {key: value for key, value in spec["properties"].items() if key != ARTICLE_BODY}
+    clash = set(spec_fields) & set(metadata["properties"])
+    if clash:  # pragma: no cover - a schema edit that would make front matter ambiguous
+        raise ValueError(f"KnowledgeArticle spec fields {sorted(clash)} clash with metadata fields")
+    return {
+        "$schema": record["$schema"],
+        "$id": "https://itsmctl.dev/schemas/v1/" + FRONT_MATTER_SCHEMA,
+        "title": "itsm/v1 KnowledgeArticle front matter",
+        "description": (
+            "The YAML front matter of a knowledge article (catalog/knowledge/*.md), between the '---' lines: "
+            "metadata fields (name, title, labels...) and spec fields (owner, reviewDate...) side by side. "
+            "name defaults to the file name; the Markdown after the front matter is the article's body."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+        "patternProperties": spec.get("patternProperties", {}),
+        "required": [name for name in spec.get("required", []) if name != ARTICLE_BODY],
+        "properties": {**metadata["properties"], **spec_fields},
+        "$defs": record["$defs"],
+    }
+
+
+def exported_schemas() -> dict[str, dict[str, Any]]:
+    """Every schema handed to editors and other tools, by file name."""
+    documents = {schema_file_name(kind): bundled_schema(kind) for kind in KINDS}
+    documents["record.schema.json"] = combined_schema()
+    documents[FRONT_MATTER_SCHEMA] = front_matter_schema()
+    return documents
+
+
 @cache
 def _fast_validator(kind: str) -> Any:
     return jsonschema_rs.validator_for(bundled_schema(kind))

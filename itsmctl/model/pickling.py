@@ -1,7 +1,8 @@
 """Fast pickling for the record classes.
 
-Results cross process boundaries (the parallel pipeline) and are cached on
-disk. The ``__setstate__`` that dataclasses give slotted classes looks up the
+Results cross process boundaries in the parallel pipeline, between our own
+processes only (the result cache on disk holds JSON, see ``load.result_codec``:
+nothing read from disk is ever unpickled). The ``__setstate__`` that dataclasses give slotted classes looks up the
 fields on every object; rebuilding through the constructor is several times
 faster for hundreds of thousands of records.
 """

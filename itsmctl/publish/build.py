@@ -25,10 +25,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from itsmctl import __version__
 from itsmctl.errors import ItsmError
-from itsmctl.load.schema import bundled_schema, combined_schema, schema_file_name
+from itsmctl.load.schema import exported_schemas
 from itsmctl.model.durations import format_duration
 from itsmctl.model.kinds import PRIORITIES
-from itsmctl.model.refs import KINDS
 from itsmctl.publish import pages, staging
 from itsmctl.publish.filters import FILTERS
 from itsmctl.publish.site import SiteData
@@ -181,9 +180,8 @@ def _write_ics(site: SiteData, out: Path) -> None:
 
 def _write_schemas(out: Path) -> None:
     schemas = out / "schemas"
-    for kind in KINDS:
-        (schemas / schema_file_name(kind)).write_text(json.dumps(bundled_schema(kind), indent=2), encoding="utf-8")
-    (schemas / "record.schema.json").write_text(json.dumps(combined_schema(), indent=2), encoding="utf-8")
+    for name, document in exported_schemas().items():
+        (schemas / name).write_text(json.dumps(document, indent=2), encoding="utf-8")
 
 
 def _finish(site: SiteData, out: Path, base_url: str) -> None:

@@ -62,5 +62,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 service.record,
                 ("spec", "owner"),
                 f"owner {service.owner} has no members, so nobody answers for {service.name!r}",
-                f"add GitHub logins to {service.owner}'s spec.members",
+                f"add members to {service.owner}'s spec.members (GitHub logins, or e-mail addresses for Approved-by trailers)",
             )

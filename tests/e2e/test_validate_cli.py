@@ -350,7 +350,10 @@ def test_schema_export_writes_one_valid_schema_per_kind(make_repo, run_cli, tmp_
     target = tmp_path / "schemas"
     result = run_cli("schema", "export", str(target))
     assert result.exit_code == 0
-    expected = {f"{kind.lower()}.schema.json" for kind in KINDS} | {"record.schema.json"}
+    expected = {f"{kind.lower()}.schema.json" for kind in KINDS} | {
+        "record.schema.json",
+        "knowledgearticle.frontmatter.schema.json",
+    }
     assert {p.name for p in target.iterdir()} == expected
     assert f"wrote {len(expected)} schemas" in result.stdout
     schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in target.iterdir()}
