@@ -173,6 +173,25 @@ def _fold(line: str, first: int = 75, rest: int = 74) -> str:
         start, limit = end, rest
 
 
+# --- CSV ------------------------------------------------------------------------------------
+
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV injection"); some
+# skip white space before them, so the test is made after it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """One CSV cell, for every CSV table the tool writes: what it holds, shown as ``terminal`` shows it,
+    and never a formula (a leading ' makes it text and keeps the whole value). A number stays a number:
+    a negative one is no formula, and must still sort as a number."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    text = terminal(str(value))
+    return "'" + text if text.lstrip().startswith(_FORMULA_START) else text
+
+
 # --- workflow commands, XML, Markdown ---------------------------------------------------------
 
 
