@@ -16,6 +16,7 @@ from datetime import datetime
 from itsmctl.load.omitted import Omission
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import AUTHORISED_STATUSES, Change, ConfigurationItem
+from itsmctl.model.lookup import why_unusable
 from itsmctl.risk.planning import Planning
 
 # Left out, these could open the gate by their absence: a freeze, a service or CI (a freeze
@@ -89,12 +90,12 @@ def decide(
         else:
             decision.problems.append(f"ignored invalid record {entry.describe()} (it cannot open the gate)")
     if service not in catalog.services:
-        decision.problems.append(f"no service {service!r} in the catalog")
+        decision.problems.append(why_unusable(catalog, service_ref))
         return decision
     if ci is not None:
         item = catalog.cis.get(ci)
         if item is None:
-            decision.problems.append(f"no CI {ci!r} in the catalog")
+            decision.problems.append(why_unusable(catalog, f"ci:{ci}"))
             return decision
         if environment and item.environment != environment:
             decision.problems.append(f"ci:{ci} is in {item.environment}, not {environment}")
