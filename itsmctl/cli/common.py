@@ -8,7 +8,7 @@ import click
 
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Severity
-from itsmctl.load.omitted import Omission, omitted_records
+from itsmctl.load.omitted import CountedReferences, Omission, omitted_records, unresolved_references
 from itsmctl.load.records import LoadResult
 from itsmctl.load.repository import load_tree
 from itsmctl.model.kinds import Change
@@ -32,14 +32,20 @@ def load_for_command(root: Path | None = None, keep_bodies: bool = False) -> Loa
     return result
 
 
-def load_for_report(root: Path | None = None, keep_bodies: bool = False) -> tuple[LoadResult, list[Omission]]:
+def load_for_report(
+    root: Path | None = None, keep_bodies: bool = False, counts: CountedReferences | None = None
+) -> tuple[LoadResult, list[Omission]]:
     """Load the repository, and list the records its catalog leaves out (see ``load.omitted``).
 
+    ``counts``: the references the report counts by (per service, per team, ...); a record
+    whose counted reference names nothing is listed too, as not counted there.
     A report made from it must say what was left out and end with ``report_exit``.
     Records that loaded but break a rule are kept: a warning points to ``validate``.
     """
     result = load_tree(root or repository_root(), keep_bodies=keep_bodies)
     omitted = omitted_records(result)
+    if counts:
+        omitted = sorted([*omitted, *unresolved_references(result, counts)])
     errors = sum(1 for finding in result.findings if finding.severity == Severity.ERROR)
     if errors and not omitted:  # otherwise report_exit lists what was left out
         click.echo(

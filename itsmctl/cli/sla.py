@@ -12,7 +12,7 @@ from itsmctl.cli.options import allow_invalid_option, emit, output_option
 from itsmctl.errors import ItsmError
 from itsmctl.model.times import check_year, parse_cli_time
 from itsmctl.report.slm import render_csv, render_json, render_text
-from itsmctl.slm.compliance import sla_report
+from itsmctl.slm.compliance import COUNTED_REFERENCES, sla_report
 
 
 def period_bounds(period: str | None, start: str | None, end: str | None) -> tuple[datetime, datetime]:
@@ -69,7 +69,7 @@ def report(
     outage the report cannot count), unless --allow-invalid; the report lists them.
     """
     begin, finish = period_bounds(period, start, end)
-    loaded, omitted = load_for_report()
+    loaded, omitted = load_for_report(counts=COUNTED_REFERENCES)
     only = named_ref(loaded, service, ("service",)).removeprefix("service:") if service else None
     reports = sla_report(loaded.catalog, begin, finish, only)
     renderers = {"text": render_text, "json": render_json, "csv": render_csv}

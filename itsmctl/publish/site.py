@@ -17,13 +17,24 @@ from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.load.omitted import Omission
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import SLA, Change, Service, Team
-from itsmctl.risk.planning import Planning
+from itsmctl.risk.planning import PLANNING_REFERENCES, Planning
 from itsmctl.risk.schedule import Schedule, build_schedule
 from itsmctl.risk.score import RiskAssessment, assess
 from itsmctl.risk.windows import RuleError, next_occurrences
+from itsmctl.slm.compliance import COUNTED_REFERENCES as COMPLIANCE_REFERENCES
 from itsmctl.slm.compliance import ServiceCompliance, compliance
 
 CLOSED = frozenset({"completed", "failed", "rolled-back", "cancelled"})
+# What the pages count and list per service (see load.omitted): SLA compliance, changes by
+# target, problems, articles and request types by service, and what risk and the calendar use.
+SITE_REFERENCES: dict[str, tuple[str, ...]] = {
+    **PLANNING_REFERENCES,
+    "Incident": ("services",),
+    "Service": (*PLANNING_REFERENCES["Service"], *COMPLIANCE_REFERENCES["Service"]),
+    "Problem": ("services",),
+    "KnowledgeArticle": ("services",),
+    "RequestType": ("service",),
+}
 
 
 @dataclass
