@@ -72,6 +72,16 @@ def _shown(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(replace, text)
 
 
+def hidden_characters(text: str) -> list[str]:
+    """The characters ``visible`` would show as escapes (a newline too), each once, in order of appearance."""
+    found: list[str] = []
+    for match in _INVISIBLE.finditer(text):
+        char = match.group()
+        if char not in found and not (char in _JOINERS and _joins(text, match.start())):
+            found.append(char)
+    return found
+
+
 def visible(text: str, keep_newlines: bool = False) -> str:
     """Every invisible or reordering character shown as an escape; with ``keep_newlines``, '\\n' stays."""
     return _shown(_INVISIBLE_EXCEPT_NEWLINE if keep_newlines else _INVISIBLE, text)
