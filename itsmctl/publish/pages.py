@@ -14,7 +14,7 @@ from itsmctl.model.kinds import SLA, Team
 from itsmctl.publish.site import (
     SiteData,
     approvals_for,
-    calendar_weeks,
+    calendar_view,
     changes_for,
     sla_history,
     sla_periods,
@@ -66,7 +66,11 @@ def teams_page(env: Environment, site: SiteData, out: Path) -> None:
 
 
 def calendar_page(env: Environment, site: SiteData, out: Path) -> None:
-    _write(out / "calendar.html", env.get_template("calendar.html.j2").render(root=_TOP, weeks=calendar_weeks(site)))
+    view = calendar_view(site)
+    html = env.get_template("calendar.html.j2").render(
+        root=_TOP, weeks=view.weeks, until=view.until, continuing=view.continuing
+    )
+    _write(out / "calendar.html", html)
 
 
 def _month_names(site: SiteData, count: int) -> list[str]:
