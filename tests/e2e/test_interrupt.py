@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -56,7 +57,7 @@ def test_ctrl_c_exits_130_and_says_interrupted(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def prompting_command() -> object:
+def prompting_command() -> Iterator[click.Command]:
     @click.command("ask-first")
     def ask_first() -> int:
         click.confirm("Go on?", abort=True)
@@ -69,7 +70,7 @@ def prompting_command() -> object:
 
 @pytest.mark.parametrize("answer", ["n\n", ""], ids=["declined", "end-of-input"])
 def test_a_real_abort_stays_exit_2(
-    prompting_command: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], answer: str
+    prompting_command: click.Command, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], answer: str
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
     assert main(["ask-first"]) == 2
@@ -77,7 +78,7 @@ def test_a_real_abort_stays_exit_2(
 
 
 def test_ctrl_c_at_a_prompt_is_an_interrupt(
-    prompting_command: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    prompting_command: click.Command, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def interrupted(_prompt: str = "") -> str:
         raise KeyboardInterrupt
