@@ -29,6 +29,8 @@ def check_loaded(loaded: LoadResult, ctx: CheckContext | None = None) -> Validat
     Pass ``ctx`` to keep what the rules computed and shared (the planning context, say) for later use.
     """
     ctx = ctx or CheckContext(loaded.catalog, loaded.locator)
+    if not ctx.files:
+        ctx.files = tuple(loaded.files)
     findings = list(loaded.findings)
     with gc_paused():
         for info in REGISTRY.values():

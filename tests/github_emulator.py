@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 TOKEN = "test-token"
+COMMENT_LIMIT = 65_536  # characters of one issue comment, as GitHub takes them
 
 
 @dataclass
@@ -280,7 +281,18 @@ class GitHubEmulator:
             return 404, {"message": "Not Found"}, {}
         return self._page(getattr(pull, what), path, query)
 
+    @staticmethod
+    def _too_long(body: Any) -> tuple[int, Any, dict[str, str]] | None:
+        # As GitHub: an issue comment holds at most 65,536 characters.
+        if len(body["body"]) <= COMMENT_LIMIT:
+            return None
+        error = {"resource": "IssueComment", "code": "custom", "field": "body"}
+        error["message"] = f"body is too long (maximum is {COMMENT_LIMIT} characters)"
+        return 422, {"message": "Validation Failed", "errors": [error]}, {}
+
     def _create_comment(self, match: re.Match[str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        if refused := self._too_long(body):
+            return refused
         pull = self.state.pulls[int(match.group(1))]
         with self._lock:
             self.state.next_id += 1
@@ -294,6 +306,8 @@ class GitHubEmulator:
         return 201, comment, {}
 
     def _edit_comment(self, match: re.Match[str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        if refused := self._too_long(body):
+            return refused
         for pull in self.state.pulls.values():
             for comment in pull.comments:
                 if comment["id"] == int(match.group(1)):

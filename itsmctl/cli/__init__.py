@@ -1,7 +1,7 @@
 """The ``itsmctl`` command: a click group; each verb lives in its own module.
 
 Exit codes, for every command: 0 ok; 1 findings (or a closed gate); 2 usage or
-input error. Errors are printed as one clear line, never as a traceback (set
+input error; 130 interrupted (Ctrl-C). Errors are printed as one clear line, never as a traceback (set
 ITSMCTL_DEBUG=1 to see one for an internal error).
 """
 
@@ -21,6 +21,7 @@ from itsmctl.load.gcpause import gc_paused
 from itsmctl.report.escape import log_lines, terminal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + 2  # SIGINT, as a shell reports it
 
 # Command name -> "module:attribute". Commands are imported when used, so
 # `itsmctl validate` does not pay for git, GitHub or the site templates.
@@ -73,6 +74,10 @@ def cli(ctx: click.Context, directory: Path) -> None:
     ctx.obj = directory
 
 
+def _interrupted(abort: click.exceptions.Abort) -> bool:
+    return isinstance(abort.__cause__ or abort.__context__, KeyboardInterrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         # One command run builds large acyclic data and exits: see gcpause.
@@ -80,7 +85,13 @@ def main(argv: list[str] | None = None) -> int:
             result = cli.main(args=argv, prog_name="itsmctl", standalone_mode=False)
     except click.exceptions.Exit as done:
         return int(done.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as abort:
+        # Without standalone mode click turns Ctrl-C into Abort (raised from the KeyboardInterrupt;
+        # at a prompt, with the interrupt as its context): still an interrupt, exit 130 as a shell
+        # reports SIGINT. A declined confirmation or the end of input is an Abort of its own: usage, 2.
+        if _interrupted(abort):
+            click.echo("itsmctl: interrupted", err=True)
+            return EXIT_INTERRUPTED
         click.echo("itsmctl: aborted", err=True)
         return EXIT_USAGE
     except click.ClickException as error:
@@ -94,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         click.echo("itsmctl: interrupted", err=True)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Output piped into `head`: not an error of ours. Silence the flush at exit.
         sys.stderr.close()

@@ -8,7 +8,7 @@ import click
 
 from itsmctl.audit.select import select
 from itsmctl.audit.walk import run_audit
-from itsmctl.cli.common import repository_root
+from itsmctl.cli.common import named_ref, repository_root
 from itsmctl.cli.options import emit, output_option
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Severity, exit_code_for
@@ -57,8 +57,12 @@ def audit(
         raise ItsmError(str(error)) from None
     root = repository_root()
     report = run_audit(open_repository(root), rev)
-    graph = build_graph(load_tree(root).catalog) if service else None
-    report = select(report, start, end, service.removeprefix("service:") if service else None, graph)
+    graph, only = None, None
+    if service:
+        loaded = load_tree(root)
+        only = named_ref(loaded, service, ("service",)).removeprefix("service:")
+        graph = build_graph(loaded.catalog)
+    report = select(report, start, end, only, graph)
     emit(RENDERERS[output_format](report), output)
     # Info notes (an ignored approval that changed nothing) are not violations.
     return exit_code_for(report.findings, Severity.WARNING) if fail_on_violation else 0

@@ -34,10 +34,12 @@ def build(out: Path, base_url: str, jobs: int | None, quiet: bool, allow_invalid
     page and catalog.json list them.
     """
     from itsmctl.publish.build import build_site, check_output
-    from itsmctl.publish.site import collect
+    from itsmctl.publish.site import SITE_REFERENCES, collect
 
     check_output(out.resolve())  # before any work: never start on someone else's folder
-    loaded, omitted = load_for_report(keep_bodies=True)  # catalog.json and change pages read every document
+    loaded, omitted = load_for_report(
+        keep_bodies=True, counts=SITE_REFERENCES
+    )  # catalog.json and change pages read every document
     site = collect(loaded.catalog, planning_for(loaded), omitted=omitted)
     pages = build_site(site, out, base_url, jobs, quiet)
     click.echo(f"itsmctl: wrote {pages:,} pages to {out}", err=True)

@@ -8,10 +8,11 @@ import click
 
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Severity
-from itsmctl.load.omitted import Omission, omitted_records
+from itsmctl.load.omitted import CountedReferences, Omission, omitted_records, unresolved_references
 from itsmctl.load.records import LoadResult
 from itsmctl.load.repository import load_tree
 from itsmctl.model.kinds import Change
+from itsmctl.model.lookup import closest_valid, invalid_location, kind_words, why_unusable
 from itsmctl.model.refs import NAME_PATTERN
 from itsmctl.report.escape import terminal
 from itsmctl.risk.planning import Planning
@@ -31,14 +32,20 @@ def load_for_command(root: Path | None = None, keep_bodies: bool = False) -> Loa
     return result
 
 
-def load_for_report(root: Path | None = None, keep_bodies: bool = False) -> tuple[LoadResult, list[Omission]]:
+def load_for_report(
+    root: Path | None = None, keep_bodies: bool = False, counts: CountedReferences | None = None
+) -> tuple[LoadResult, list[Omission]]:
     """Load the repository, and list the records its catalog leaves out (see ``load.omitted``).
 
+    ``counts``: the references the report counts by (per service, per team, ...); a record
+    whose counted reference names nothing is listed too, as not counted there.
     A report made from it must say what was left out and end with ``report_exit``.
     Records that loaded but break a rule are kept: a warning points to ``validate``.
     """
     result = load_tree(root or repository_root(), keep_bodies=keep_bodies)
     omitted = omitted_records(result)
+    if counts:
+        omitted = sorted([*omitted, *unresolved_references(result, counts)])
     errors = sum(1 for finding in result.findings if finding.severity == Severity.ERROR)
     if errors and not omitted:  # otherwise report_exit lists what was left out
         click.echo(
@@ -69,11 +76,9 @@ def report_exit(omitted: list[Omission], allow_invalid: bool, code: int = 0) -> 
 
 def invalid_record_error(result: LoadResult, ref: str) -> ItsmError | None:
     """The error for a reference to a record that exists but is invalid (so left out), else None."""
-    record = result.catalog.by_ref.get(ref)
-    if record is None or result.catalog.typed(ref) is not None:
+    if invalid_location(result.catalog, ref) is None:
         return None
-    where = terminal(f"{record.path}:{record.line}")
-    return ItsmError(f"{ref} ({where}) is invalid and was left out; run 'itsmctl validate'")
+    return ItsmError(why_unusable(result.catalog, ref))
 
 
 def find_change(result: LoadResult, name: str) -> Change:
@@ -82,35 +87,41 @@ def find_change(result: LoadResult, name: str) -> Change:
     if change is None and (invalid := invalid_record_error(result, f"change:{name}")):
         raise invalid
     if change is None:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(result.catalog.changes), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        close = closest_valid(result.catalog, f"change:{name}")
+        hint = f"; did you mean {close.removeprefix('change:')!r}?" if close else ""
         shown = name if NAME_PATTERN.match(name) else repr(name)
         raise ItsmError(f"no change {shown}{hint}")
     return change
 
 
+def named_ref(result: LoadResult, text: str, prefixes: tuple[str, ...]) -> str:
+    """``text`` (``kind:NAME``, or a bare NAME that one kind of ``prefixes`` has) as the reference of a valid
+    record, or an ItsmError: invalid (with its file and line), or missing (with a close valid name)."""
+    catalog = result.catalog
+    kinds = " or ".join(f"{prefix}:NAME" for prefix in prefixes)
+    if ":" in text:
+        ref = text
+        if ref.partition(":")[0] not in prefixes:
+            raise ItsmError(f"{text!r}: write {kinds}")
+    else:
+        # Invalid records count too: 'db' names the invalid ci:db, which is then said to be invalid.
+        found = [f"{prefix}:{text}" for prefix in prefixes if f"{prefix}:{text}" in catalog.by_ref]
+        if len(found) > 1:
+            raise ItsmError(f"{text!r} is {' and '.join(found)}: write which")
+        if not found:
+            close = closest_valid(catalog, text, prefixes)
+            raise ItsmError(f"no {kind_words(prefixes)} {text!r}" + (f"; did you mean {close!r}?" if close else ""))
+        ref = found[0]
+    if catalog.typed(ref) is None:
+        raise ItsmError(why_unusable(catalog, ref, prefixes))
+    return ref
+
+
 def check_ref(result: LoadResult, ref: str) -> str:
     """A service or CI reference that exists, or a clear error."""
-    if ":" not in ref:
-        candidates = [f"{prefix}:{ref}" for prefix in ("service", "ci") if f"{prefix}:{ref}" in result.catalog.by_ref]
-        if len(candidates) == 1:
-            return candidates[0]
-        raise ItsmError(f"write the reference as service:NAME or ci:NAME, not {ref!r}")
-    if ref.partition(":")[0] not in ("service", "ci"):
+    if ":" in ref and ref.partition(":")[0] not in ("service", "ci"):
         raise ItsmError(f"{ref!r}: only services and CIs have dependencies")
-    if invalid := invalid_record_error(result, ref):
-        raise invalid
-    if result.catalog.typed(ref) is None:
-        import difflib
-
-        close = difflib.get_close_matches(
-            ref, [r for r in result.catalog.by_ref if r.startswith(("service:", "ci:"))], n=1
-        )
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ItsmError(f"no record {ref!r}{hint}")
-    return ref
+    return named_ref(result, ref, ("service", "ci"))
 
 
 def planning_for(result: LoadResult, use_git_history: bool = True) -> Planning:

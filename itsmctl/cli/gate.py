@@ -12,6 +12,7 @@ from itsmctl.flow.gate import decide
 from itsmctl.model.times import parse_cli_time
 from itsmctl.report import omitted as omitted_note
 from itsmctl.report.escape import terminal, to_json
+from itsmctl.risk.planning import PLANNING_REFERENCES
 
 
 @click.command()
@@ -32,7 +33,7 @@ def gate(service: str, ci: str | None, environment: str | None, moment: str, out
         at = parse_cli_time(moment) if moment != "now" else datetime.now(UTC)
     except ValueError as error:
         raise ItsmError(str(error)) from None
-    loaded, omitted = load_for_report()
+    loaded, omitted = load_for_report(counts=PLANNING_REFERENCES)
     decision = decide(
         loaded.catalog,
         service.removeprefix("service:"),

@@ -8,7 +8,7 @@ import click
 
 from itsmctl.cli.common import check_ref, load_for_report, report_exit
 from itsmctl.cli.options import allow_invalid_option, emit, output_option
-from itsmctl.graph.cmdb import build_graph, neighbourhood
+from itsmctl.graph.cmdb import GRAPH_REFERENCES, build_graph, neighbourhood
 from itsmctl.report.graph import GRAPH_FORMATS
 
 
@@ -22,7 +22,7 @@ from itsmctl.report.graph import GRAPH_FORMATS
 @allow_invalid_option
 def graph(output_format: str, focus: str | None, depth: int, output: Path | None, allow_invalid: bool) -> int:
     """Print the dependency graph of services and CIs (A -> B: A depends on B)."""
-    loaded, omitted = load_for_report()
+    loaded, omitted = load_for_report(counts=GRAPH_REFERENCES)
     dependency_graph = build_graph(loaded.catalog)
     only = neighbourhood(dependency_graph, check_ref(loaded, focus), depth) if focus else None
     emit(GRAPH_FORMATS[output_format](dependency_graph, only, omitted), output)

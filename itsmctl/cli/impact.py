@@ -6,7 +6,7 @@ import click
 
 from itsmctl.cli.common import check_ref, load_for_report, report_exit
 from itsmctl.cli.options import allow_invalid_option
-from itsmctl.graph.cmdb import build_graph
+from itsmctl.graph.cmdb import GRAPH_REFERENCES, build_graph
 from itsmctl.graph.impact import Touch, blast_radius
 from itsmctl.report.risk import render_impact_json, render_impact_text
 
@@ -23,7 +23,7 @@ def impact(ref: str, replicas: int | None, output_format: str, allow_invalid: bo
     and one dependency path. A redundant CI that keeps enough replicas up
     (see --replicas) does not pass the outage upward.
     """
-    loaded, omitted = load_for_report()
+    loaded, omitted = load_for_report(counts=GRAPH_REFERENCES)
     ref = check_ref(loaded, ref)
     graph = build_graph(loaded.catalog)
     radius = blast_radius(graph, [Touch(ref, replicas)])

@@ -11,7 +11,9 @@ from itsmctl.cli.options import allow_invalid_option
 from itsmctl.errors import ItsmError
 from itsmctl.model.times import parse_cli_time
 from itsmctl.report.metrics import metrics_json, metrics_text, suggestions_json, suggestions_text
+from itsmctl.slm.metrics import COUNTED_REFERENCES as metrics_references
 from itsmctl.slm.metrics import compute_metrics, first_commits_from_trails
+from itsmctl.slm.patterns import COUNTED_REFERENCES as pattern_references
 from itsmctl.slm.patterns import suggest_problems
 
 
@@ -39,7 +41,7 @@ def metrics(start: str | None, end: str | None, output_format: str, allow_invali
         begin = parse_cli_time(start) if start else finish - timedelta(days=90)
     except ValueError as error:
         raise ItsmError(str(error)) from None
-    loaded, omitted = load_for_report()
+    loaded, omitted = load_for_report(counts=metrics_references)
     rows = compute_metrics(loaded.catalog, begin, finish, _lead_times())
     render = metrics_json if output_format == "json" else metrics_text
     click.echo(render(rows, begin, finish, omitted), nl=False)
@@ -59,7 +61,7 @@ def problems() -> None:
 @allow_invalid_option
 def suggest(min_size: int, output_format: str, allow_invalid: bool) -> int:
     """Groups of similar incidents on one service or CI that have no problem record yet."""
-    loaded, omitted = load_for_report()
+    loaded, omitted = load_for_report(counts=pattern_references)
     found = suggest_problems(loaded.catalog, min_size)
     render = suggestions_json if output_format == "json" else suggestions_text
     click.echo(render(found, omitted), nl=False)

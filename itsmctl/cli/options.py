@@ -25,12 +25,20 @@ def format_option(choices: list[str], default: str = "text") -> Callable[[F], F]
     )
 
 
+def _output_path(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    # "-" is standard output, as in every CLI (a file named "-" is "./-"). Decided on the text as
+    # given: Path("./-") == Path("-"), so the text must not become a Path first.
+    return None if value is None or value == "-" else Path(value)
+
+
 def output_option(function: F) -> F:
     return click.option(
         "-o",
         "--output",
-        type=click.Path(dir_okay=False, writable=True, path_type=Path),
-        help="Write the report to this file instead of standard output.",
+        type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+        callback=_output_path,
+        metavar="FILE",
+        help="Write the report to FILE instead of standard output ('-': standard output).",
     )(function)
 
 

@@ -10,7 +10,7 @@ from itsmctl.cli.common import repository_root
 from itsmctl.errors import ItsmError
 from itsmctl.flow.review import review_pull_request
 from itsmctl.report.escape import terminal
-from itsmctl.report.plan import COMMENT_MARKER, render_markdown
+from itsmctl.report.plan import COMMENT_MARKER, fit_comment, render_markdown
 from itsmctl.report.review import render_review_json, render_review_text, summary
 from itsmctl.vcs.git import open_repository
 from itsmctl.vcs.reviews import STATUS_CONTEXT
@@ -39,9 +39,8 @@ def review(number: int, repository: str | None, comment: bool, set_status: bool,
     client = GitHubClient(repository)
     outcome = review_pull_request(open_repository(repository_root()), client, number)
     if comment:
-        action = client.upsert_comment(
-            number, COMMENT_MARKER, render_markdown(outcome.plan, outcome.results, outcome.record_results)
-        )
+        body = render_markdown(outcome.plan, outcome.results, outcome.record_results)
+        action = client.upsert_comment(number, COMMENT_MARKER, fit_comment(body, number))
         click.echo(f"itsmctl: {action} the plan comment on #{number}", err=True)
     if set_status:
         state = "success" if outcome.satisfied else "failure"

@@ -14,6 +14,7 @@ from itsmctl.report.risk import (
     render_weights_json,
     render_weights_text,
 )
+from itsmctl.risk.planning import PLANNING_REFERENCES
 from itsmctl.risk.score import assess
 from itsmctl.risk.weights import DEFAULT_WEIGHTS
 
@@ -45,7 +46,7 @@ def risk(
     Exits 1 when invalid records had to be left out (a change, a freeze or a
     policy the score cannot see), unless --allow-invalid; the output lists them.
     """
-    loaded, omitted = load_for_report()
+    loaded, omitted = load_for_report(counts=PLANNING_REFERENCES)
     planning = planning_for(loaded, git_history)
     if show_weights:
         weights = planning.weights

@@ -12,6 +12,7 @@ from itsmctl.cli.options import allow_invalid_option, emit, output_option
 from itsmctl.errors import ItsmError
 from itsmctl.model.times import parse_cli_time
 from itsmctl.report.schedule import render_ics, render_json, render_text
+from itsmctl.risk.planning import PLANNING_REFERENCES
 from itsmctl.risk.schedule import build_schedule
 from itsmctl.risk.score import assess
 
@@ -44,7 +45,7 @@ def schedule(start: str | None, end: str | None, output_format: str, output: Pat
     finish = _time(end, None)
     if begin and finish and finish <= begin:
         raise ItsmError("--to must be after --from")
-    loaded, omitted = load_for_report()
+    loaded, omitted = load_for_report(counts=PLANNING_REFERENCES)
     planning = planning_for(loaded)
     plan = build_schedule(planning, begin, finish)
     risks = {change.name: assess(change, planning) for change in plan.changes}

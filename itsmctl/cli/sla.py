@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from itsmctl.cli.common import invalid_record_error, load_for_report, report_exit
+from itsmctl.cli.common import load_for_report, named_ref, report_exit
 from itsmctl.cli.options import allow_invalid_option, emit, output_option
 from itsmctl.errors import ItsmError
 from itsmctl.model.times import check_year, parse_cli_time
 from itsmctl.report.slm import render_csv, render_json, render_text
-from itsmctl.slm.compliance import sla_report
+from itsmctl.slm.compliance import COUNTED_REFERENCES, sla_report
 
 
 def period_bounds(period: str | None, start: str | None, end: str | None) -> tuple[datetime, datetime]:
@@ -69,12 +69,9 @@ def report(
     outage the report cannot count), unless --allow-invalid; the report lists them.
     """
     begin, finish = period_bounds(period, start, end)
-    loaded, omitted = load_for_report()
-    if service and service.removeprefix("service:") not in loaded.catalog.services:
-        raise invalid_record_error(loaded, "service:" + service.removeprefix("service:")) or ItsmError(
-            f"no service {service!r}"
-        )
-    reports = sla_report(loaded.catalog, begin, finish, service.removeprefix("service:") if service else None)
+    loaded, omitted = load_for_report(counts=COUNTED_REFERENCES)
+    only = named_ref(loaded, service, ("service",)).removeprefix("service:") if service else None
+    reports = sla_report(loaded.catalog, begin, finish, only)
     renderers = {"text": render_text, "json": render_json, "csv": render_csv}
     emit(renderers[output_format](reports, begin, finish, omitted), output)
     return report_exit(omitted, allow_invalid)

@@ -16,11 +16,13 @@ from datetime import datetime
 from itsmctl.load.omitted import Omission
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import AUTHORISED_STATUSES, Change, ConfigurationItem
+from itsmctl.model.lookup import why_unusable
 from itsmctl.risk.planning import Planning
 
 # Left out, these could open the gate by their absence: a freeze, a service or CI (a freeze
 # covers a change through its blast radius; the deploy's own service and CI), or a document
 # whose kind nobody knows. A missing change, team, SLA, incident... can only keep it closed.
+# The same holds for a freeze whose scope, or a service or CI whose dependsOn, names nothing.
 _ABSENCE_MAY_OPEN = frozenset({"Freeze", "Service", "ConfigurationItem", None})
 
 
@@ -84,17 +86,21 @@ def decide(
     decision = GateDecision(service, ci, environment, at, omitted=list(omitted))
     blocking = [entry for entry in omitted if entry.kind in _ABSENCE_MAY_OPEN]
     for entry in omitted:
+        # A reference to nothing: the record was read, but what it names (a freeze's scope) is unknown.
+        dangling = entry.rule == "dangling-reference"
         if entry in blocking:
-            decision.problems.append(f"cannot read {entry.describe()}; the gate stays closed until it is fixed")
+            read = "" if dangling else "cannot read "
+            decision.problems.append(f"{read}{entry.describe()}; the gate stays closed until it is fixed")
         else:
-            decision.problems.append(f"ignored invalid record {entry.describe()} (it cannot open the gate)")
+            ignored = "ignored" if dangling else "ignored invalid record"
+            decision.problems.append(f"{ignored} {entry.describe()} (it cannot open the gate)")
     if service not in catalog.services:
-        decision.problems.append(f"no service {service!r} in the catalog")
+        decision.problems.append(why_unusable(catalog, service_ref))
         return decision
     if ci is not None:
         item = catalog.cis.get(ci)
         if item is None:
-            decision.problems.append(f"no CI {ci!r} in the catalog")
+            decision.problems.append(why_unusable(catalog, f"ci:{ci}"))
             return decision
         if environment and item.environment != environment:
             decision.problems.append(f"ci:{ci} is in {item.environment}, not {environment}")

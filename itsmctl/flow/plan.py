@@ -112,6 +112,12 @@ def _changed_paths(repo: git.Repo, old: str, new: str) -> set[str]:
     return changed
 
 
+def _through_links(changed: set[str], head: LoadResult) -> set[str]:
+    """``changed``, and every record file read through a symlink whose chain passes a changed path: editing
+    only a link's target (or a link on the way) changes the records at the link."""
+    return changed | {path for path, chain in head.links.items() if not changed.isdisjoint(chain)}
+
+
 def _keyed(records: list[Record]) -> dict[tuple[str, str], Record]:
     keyed: dict[tuple[str, str], Record] = {}
     for record in records:
@@ -203,9 +209,9 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
     ctx = CheckContext(head_loaded.catalog, head_loaded.locator)
     validation = check_loaded(head_loaded, ctx)
 
-    pr_paths = _changed_paths(repo, ancestor.hexsha, head.hexsha)
+    pr_paths = _through_links(_changed_paths(repo, ancestor.hexsha, head.hexsha), head_loaded)
     before_loaded = load_paths(repo, ancestor.hexsha, pr_paths)
-    drift_paths = _changed_paths(repo, base.hexsha, head.hexsha)
+    drift_paths = _through_links(_changed_paths(repo, base.hexsha, head.hexsha), head_loaded)
     base_loaded = load_paths(repo, base.hexsha, drift_paths)
     trusted = _mixed(head_loaded, drift_paths, base_loaded)
 

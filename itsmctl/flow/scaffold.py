@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from itsmctl.errors import ItsmError
 from itsmctl.model.catalog import Catalog
+from itsmctl.model.lookup import why_unusable
 from itsmctl.model.refs import NAME_PATTERN
 
 LOGIN_FROM_ENV = "GITHUB_ACTOR"
@@ -87,8 +88,15 @@ def render_change(change: NewChange, name: str) -> str:
 
 def write_new_change(root: Path, catalog: Catalog, change: NewChange) -> Path:
     for target in change.targets:
-        if not target.startswith(("service:", "ci:")) or catalog.typed(target) is None:
-            raise ItsmError(f"--target {target!r}: no such service or CI (write service:NAME or ci:NAME)")
+        if not target.startswith(("service:", "ci:")):
+            raise ItsmError(f"--target {target!r}: write service:NAME or ci:NAME")
+        if catalog.typed(target) is None:
+            raise ItsmError(f"--target: {why_unusable(catalog, target)}")
+    if change.template is not None:
+        if not change.template.startswith("standard:"):
+            raise ItsmError(f"--template {change.template!r}: write standard:NAME")
+        if catalog.typed(change.template) is None:
+            raise ItsmError(f"--template: {why_unusable(catalog, change.template)}")
     day = change.start or datetime.now(UTC)
     taken = set(catalog.changes)
     name = new_change_id(day, taken)

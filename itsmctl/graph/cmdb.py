@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
+# The references the graph is drawn from: a report made from it lists a record whose edge it left out.
+GRAPH_REFERENCES: dict[str, tuple[str, ...]] = {"Service": ("dependsOn",), "ConfigurationItem": ("dependsOn",)}
+
 # A node is the typed record itself: building 100,000 extra objects for the
 # graph would cost more than the walk it serves.
 Node = Service | ConfigurationItem

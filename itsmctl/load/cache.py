@@ -73,7 +73,8 @@ def _installed(module: str) -> str:
 def policy_fingerprint(policy_files: list[tuple[str, bytes]]) -> bytes:
     digest = hashlib.sha256(_code_fingerprint())
     for path, data in policy_files:
-        digest.update(len(path).to_bytes(4, "big") + path.encode() + len(data).to_bytes(8, "big") + data)
+        encoded = path.encode("utf-8", "surrogateescape")  # a file name that is not UTF-8 is hashed as its bytes
+        digest.update(len(encoded).to_bytes(4, "big") + encoded + len(data).to_bytes(8, "big") + data)
     return digest.digest()
 
 
@@ -81,7 +82,7 @@ def chunk_key(fingerprint: bytes, chunk: list[tuple[str, bytes]]) -> str:
     """Key of a chunk of files: the fingerprint and every path and content, length-prefixed."""
     digest = hashlib.sha256(fingerprint)
     for path, data in chunk:
-        encoded = path.encode()
+        encoded = path.encode("utf-8", "surrogateescape")  # a file name that is not UTF-8 is hashed as its bytes
         digest.update(len(encoded).to_bytes(4, "big") + encoded + len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsmctl.errors import ItsmError
+from itsmctl.load.links import NOWHERE, Lookup, Node, resolve_link
 
 # Folders that hold records; when none exists, the whole tree is scanned.
 RECORD_ROOTS = ("catalog", "changes", "policies")
@@ -32,10 +33,30 @@ def is_record_file(relative_path: str) -> bool:
 @dataclass(frozen=True)
 class Discovered:
     files: list[Path]
-    # Symlinks that point outside the repository: reported, never read.
+    # Symlinks that point outside the repository (or to nothing, or loop): reported, never read.
     escaping_links: list[Path]
     # FIFOs, sockets and devices (or links to them) with a record's name: reported, never opened.
     not_regular: list[Path] = field(default_factory=list)
+    # Why a link of ``escaping_links`` was not followed (see load.links), where known.
+    link_problems: dict[Path, str] = field(default_factory=dict)
+
+
+def _lstat_lookup(root: Path) -> Lookup:
+    """``load.links`` lookups in a working tree (never following a link itself)."""
+
+    def lookup(relative_path: str) -> Node:
+        path = root / relative_path
+        try:
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                return Node("link", os.readlink(path))
+        except OSError:
+            return Node("missing")
+        if stat.S_ISREG(mode):
+            return Node("file")
+        return Node("dir") if stat.S_ISDIR(mode) else Node("other")
+
+    return lookup
 
 
 def file_kind(mode: int) -> str:
@@ -66,7 +87,11 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def discover(root: Path) -> Discovered:
+    # An absolute link into the checkout may name it as given or as resolved.
+    aliases = tuple(dict.fromkeys([str(root.resolve()), os.path.abspath(root)]))
     root = root.resolve()
+    lookup = _lstat_lookup(root)
+    link_problems: dict[Path, str] = {}
     tops = [root / name for name in RECORD_ROOTS if (root / name).is_dir()]
     if not tops:
         tops = [root]
@@ -93,21 +118,25 @@ def discover(root: Path) -> Discovered:
                 path = Path(directory, name)
                 try:
                     mode = os.lstat(path).st_mode
-                    if stat.S_ISLNK(mode):
-                        target = path.resolve()
-                        if not _inside(target, root) or not target.exists():
-                            escaping.append(path)
-                            continue
-                        mode = os.stat(target).st_mode
                 except OSError:
-                    escaping.append(path)  # vanished, or a link loop: nothing to read
+                    escaping.append(path)  # vanished: nothing to read
                     continue
-                if not stat.S_ISREG(mode):
+                if stat.S_ISLNK(mode):
+                    # Hop by hop, as plan follows links in git objects (load.links): the same records.
+                    resolved = resolve_link(folder + name, lookup, aliases)
+                    if resolved.problem or resolved.kind == "missing":
+                        escaping.append(path)
+                        link_problems[path] = resolved.problem or NOWHERE
+                        continue
+                    if resolved.kind != "file":
+                        not_regular.append(path)
+                        continue
+                elif not stat.S_ISREG(mode):
                     not_regular.append(path)
                     continue
                 files.append(path)
     files.sort()
-    return Discovered(files, sorted(escaping), sorted(not_regular))
+    return Discovered(files, sorted(escaping), sorted(not_regular), link_problems)
 
 
 def relative(path: Path, root: Path) -> str:

@@ -6,8 +6,13 @@ schema or a typed check, or another record of its kind already has its name.
 Reports must say so (issue 11: a compliance report that silently omits an
 outage is a false pass); this module says exactly what, where and why.
 
-Records that loaded and merely break a rule (a policy, a reference) are not
-left out: the reports count them, and ``validate`` reports the rule.
+Records that loaded and merely break a rule (a policy) are not left out: the
+reports count them, and ``validate`` reports the rule. A reference to nothing is
+different for a report that counts by it: an incident that names
+``service:shpo`` counts on no service, so ``sla report`` would show an outage
+that never was counted as 100 %. Each such report names the references it
+counts by (``CountedReferences``), and ``unresolved_references`` lists the
+records whose counted references name no record at all.
 """
 
 from __future__ import annotations
@@ -15,11 +20,16 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from itsmctl.findings import Finding, Severity
 from itsmctl.load.records import LoadResult
+from itsmctl.model.lookup import closest_valid
 from itsmctl.model.record import Record
+
+# Record kind -> the reference fields (``model.references.Reference.field``) a report counts by.
+CountedReferences = Mapping[str, Collection[str]]
 
 # An empty document ('---' at the end of a file) holds no record: nothing is left out.
 _NOT_AN_OMISSION = frozenset({"empty-document"})
@@ -111,3 +121,24 @@ def omitted_records(loaded: LoadResult) -> list[Omission]:
                 # A document that never became a record (syntax error, unknown kind, unreadable file).
                 omitted.append(Omission(path, finding.location.line, None, None, finding.rule, finding.message))
     return sorted(omitted)
+
+
+def unresolved_references(loaded: LoadResult, counted: CountedReferences) -> list[Omission]:
+    """Records of the catalog whose ``counted`` references name no record at all: the report does not
+    count them there. One entry per record and reference, at the reference's line. A reference to an
+    invalid record is not listed again: that record is (``omitted_records``), and nothing counts on it."""
+    catalog = loaded.catalog
+    found: set[Omission] = set()
+    for record in catalog.records:
+        fields = counted.get(record.kind)
+        if not fields or record.typed is None or catalog.table(record.kind).get(record.name) is not record.typed:
+            continue  # not counted at all: omitted_records lists it
+        for reference in record.references:
+            target = reference.target
+            if reference.field not in fields or target in catalog.by_ref:
+                continue
+            close = closest_valid(catalog, target)
+            reason = f"names {target}, which does not exist" + (f"; did you mean {close}?" if close else "")
+            line = loaded.locator.locate(record, reference.path).line or record.line
+            found.add(Omission(record.path, line, record.kind, record.name, "dangling-reference", reason))
+    return sorted(found)

@@ -31,6 +31,9 @@ class LoadResult:
     policies_checked: bool = False
     # Descriptions of the policy rules in force, by POLICY/RULE id.
     policy_rules: dict[str, str] = field(default_factory=dict)
+    # Record files read through symlinks (git objects): path -> every link of the chain, then the file read.
+    # A change to any of them changes the records at ``path``.
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _error(rule: str, path: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> Finding:

@@ -10,6 +10,7 @@ from pathlib import Path
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Finding, Location, Severity
 from itsmctl.load.discover import discover, file_kind, relative
+from itsmctl.load.links import OUTSIDE
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
 
 # Not blocking on open: if a FIFO took a record file's place since discovery, open
@@ -79,13 +80,14 @@ def load_tree(
     result.findings.extend(unread)
     result.files.extend(f.location.path for f in unread)
     for link in found.escaping_links:
+        problem = found.link_problems.get(link, f"{OUTSIDE} (or to no file)")
         result.findings.append(
             Finding(
                 "unsafe-path",
                 Severity.ERROR,
-                "symlink points outside the repository (or to no file); it was not followed",
+                f"symlink {problem}; it was not followed",
                 Location(relative(link, root)),
-                "replace the link with the file itself",
+                "replace the link with the file itself, or point it at a file inside the repository",
             )
         )
     return result

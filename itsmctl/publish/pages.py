@@ -14,7 +14,7 @@ from itsmctl.model.kinds import SLA, Team
 from itsmctl.publish.site import (
     SiteData,
     approvals_for,
-    calendar_weeks,
+    calendar_view,
     changes_for,
     sla_history,
     sla_periods,
@@ -22,6 +22,7 @@ from itsmctl.publish.site import (
     windows_of,
 )
 from itsmctl.publish.svg import dependency_svg
+from itsmctl.report.escape import ci_safe_json
 from itsmctl.report.graph import to_json as graph_json
 
 _TOP, _NESTED = "", "../"
@@ -65,7 +66,11 @@ def teams_page(env: Environment, site: SiteData, out: Path) -> None:
 
 
 def calendar_page(env: Environment, site: SiteData, out: Path) -> None:
-    _write(out / "calendar.html", env.get_template("calendar.html.j2").render(root=_TOP, weeks=calendar_weeks(site)))
+    view = calendar_view(site)
+    html = env.get_template("calendar.html.j2").render(
+        root=_TOP, weeks=view.weeks, until=view.until, continuing=view.continuing
+    )
+    _write(out / "calendar.html", html)
 
 
 def _month_names(site: SiteData, count: int) -> list[str]:
@@ -146,8 +151,9 @@ def catalog_json_part(site: SiteData, path: Path, start: int, stop: int) -> None
     """Records ``start:stop`` as comma-separated JSON objects: one slice of catalog.json's ``records``."""
     records = site.catalog.records[start:stop]
     items = [{"kind": r.kind, "name": r.name, "path": r.path, "record": r.body} for r in records if r.schema_valid]
-    # dumps() runs the C encoder; dump() to a file walks the tree in Python (4x slower).
-    _write(path, json.dumps(items, ensure_ascii=False, default=str)[1:-1])
+    # dumps() runs the C encoder; dump() to a file walks the tree in Python (4x slower). ci_safe_json: a
+    # file name that is not UTF-8 (a lone surrogate) becomes an escape that reads back, not a crash.
+    _write(path, ci_safe_json(json.dumps(items, ensure_ascii=False, default=str)[1:-1]))
 
 
 def assemble_catalog_json(site: SiteData, path: Path, parts: list[Path], base_url: str) -> None:
@@ -167,6 +173,6 @@ def assemble_catalog_json(site: SiteData, path: Path, parts: list[Path], base_ur
         },
     }
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "records": [')
+        handle.write(ci_safe_json(json.dumps(head, ensure_ascii=False))[:-1] + ', "records": [')
         handle.write(",".join(text for text in (part.read_text(encoding="utf-8") for part in parts) if text))
-        handle.write("], " + json.dumps(tail, ensure_ascii=False)[1:])
+        handle.write("], " + ci_safe_json(json.dumps(tail, ensure_ascii=False))[1:])

@@ -16,14 +16,27 @@ from itsmctl.flow.approvals import required_approvals
 from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.load.omitted import Omission
 from itsmctl.model.catalog import Catalog
-from itsmctl.model.kinds import SLA, Change, Service, Team
-from itsmctl.risk.planning import Planning
+from itsmctl.model.kinds import SLA, Change, Freeze, Service, Team
+from itsmctl.risk.planning import PLANNING_REFERENCES, Planning
 from itsmctl.risk.schedule import Schedule, build_schedule
 from itsmctl.risk.score import RiskAssessment, assess
 from itsmctl.risk.windows import RuleError, next_occurrences
+from itsmctl.slm.compliance import COUNTED_REFERENCES as COMPLIANCE_REFERENCES
 from itsmctl.slm.compliance import ServiceCompliance, compliance
 
 CLOSED = frozenset({"completed", "failed", "rolled-back", "cancelled"})
+# How far ahead the calendar page draws freezes week by week (see ``calendar_view``).
+CALENDAR_WEEKS_AHEAD = 52
+# What the pages count and list per service (see load.omitted): SLA compliance, changes by
+# target, problems, articles and request types by service, and what risk and the calendar use.
+SITE_REFERENCES: dict[str, tuple[str, ...]] = {
+    **PLANNING_REFERENCES,
+    "Incident": ("services",),
+    "Service": (*PLANNING_REFERENCES["Service"], *COMPLIANCE_REFERENCES["Service"]),
+    "Problem": ("services",),
+    "KnowledgeArticle": ("services",),
+    "RequestType": ("service",),
+}
 
 
 @dataclass
@@ -134,11 +147,32 @@ def approvals_for(data: SiteData, change: Change) -> list[str]:
     return [need.label for need in required_approvals(change, policies, data.catalog.owner_of, risk.level, risk.score)]
 
 
-def calendar_weeks(data: SiteData) -> list[dict[str, Any]]:
-    """The forward schedule by ISO week, with the freezes each week touches."""
+@dataclass(frozen=True)
+class CalendarView:
+    """The calendar page: weeks (each with its changes and the freezes on it), drawn up to ``until``."""
+
+    weeks: list[dict[str, Any]]
+    until: datetime  # freezes are drawn week by week up to here
+    continuing: list[Freeze]  # freezes that go on after ``until``
+
+
+def _monday(moment: datetime) -> datetime:
+    return datetime.combine((moment - timedelta(days=moment.weekday())).date(), datetime.min.time(), moment.tzinfo)
+
+
+def calendar_view(data: SiteData) -> CalendarView:
+    """The forward schedule by ISO week, with the freezes each week touches.
+
+    One week per week of a freeze would let one record (a freeze to 2999) make
+    50,000 weeks: freezes are drawn from the schedule's start (a week back) to
+    ``CALENDAR_WEEKS_AHEAD`` weeks ahead, and a freeze that goes on after that
+    is listed as continuing. A change after that keeps its own week, with the
+    freezes on it: one week per change at most.
+    """
     schedule = data.schedule
+    until = data.now + timedelta(weeks=CALENDAR_WEEKS_AHEAD)
     if schedule is None:
-        return []
+        return CalendarView([], until, [])
     issues: dict[str, list[str]] = defaultdict(list)
     for issue in schedule.issues:
         for name in issue.changes:
@@ -153,15 +187,22 @@ def calendar_weeks(data: SiteData) -> list[dict[str, Any]]:
             weeks[key] = {"year": iso.year, "week": iso.week, "monday": monday, "changes": [], "freezes": []}
         return weeks[key]
 
-    for change in schedule.changes:
-        assert change.window is not None
-        week(change.window.start)["changes"].append(
-            {"change": change, "risk": data.risks[change.name], "issues": issues[change.name]}
-        )
     for freeze in schedule.freezes:
         first = max(freeze.window.start, data.now - timedelta(days=7))
-        monday = datetime.combine((first - timedelta(days=first.weekday())).date(), datetime.min.time(), first.tzinfo)
-        while monday < freeze.window.end:
+        monday = _monday(first)
+        while monday < freeze.window.end and monday < until:
             week(max(monday, first))["freezes"].append(freeze)
             monday += timedelta(days=7)
-    return [weeks[key] for key in sorted(weeks)]
+    late: dict[tuple[int, int], datetime] = {}
+    for change in schedule.changes:
+        assert change.window is not None
+        start = change.window.start
+        entry = week(start)
+        entry["changes"].append({"change": change, "risk": data.risks[change.name], "issues": issues[change.name]})
+        if _monday(start) >= until:
+            late[(entry["year"], entry["week"])] = _monday(start)
+    for key, monday in late.items():  # beyond the drawn range: the freezes on that week only
+        following = monday + timedelta(days=7)
+        weeks[key]["freezes"] = [f for f in schedule.freezes if f.window.start < following and f.window.end > monday]
+    continuing = [freeze for freeze in schedule.freezes if freeze.window.end > until]
+    return CalendarView([weeks[key] for key in sorted(weeks)], until, continuing)

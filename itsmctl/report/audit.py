@@ -13,10 +13,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from itsmctl import __version__
 from itsmctl.audit.model import AuditReport, ChangeTrail, NoteRecord
 from itsmctl.findings import Finding, Severity, count_by_severity
-from itsmctl.report.escape import terminal, to_json
+from itsmctl.report.escape import csv_cell, terminal, to_json
 from itsmctl.report.json_format import finding_to_dict
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
 
@@ -101,12 +100,6 @@ def render_json(report: AuditReport) -> str:
     return to_json(document)
 
 
-def _cell(value: object) -> str:
-    """A spreadsheet cell that shows what it holds (see escape.terminal) and cannot be a formula (CSV injection)."""
-    text = "" if value is None else terminal(str(value))
-    return "'" + text if text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START) else text
-
-
 def render_csv(report: AuditReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -142,7 +135,7 @@ def render_csv(report: AuditReport) -> str:
         )
         writer.writerow(
             [
-                _cell(v)
+                csv_cell(v)
                 for v in (
                     t.name,
                     t.title,

@@ -72,6 +72,16 @@ def _shown(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(replace, text)
 
 
+def hidden_characters(text: str) -> list[str]:
+    """The characters ``visible`` would show as escapes (a newline too), each once, in order of appearance."""
+    found: list[str] = []
+    for match in _INVISIBLE.finditer(text):
+        char = match.group()
+        if char not in found and not (char in _JOINERS and _joins(text, match.start())):
+            found.append(char)
+    return found
+
+
 def visible(text: str, keep_newlines: bool = False) -> str:
     """Every invisible or reordering character shown as an escape; with ``keep_newlines``, '\\n' stays."""
     return _shown(_INVISIBLE_EXCEPT_NEWLINE if keep_newlines else _INVISIBLE, text)
@@ -171,6 +181,25 @@ def _fold(line: str, first: int = 75, rest: int = 74) -> str:
             end = line.index(":", end) + 1
         pieces.append(line[start:end])
         start, limit = end, rest
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV injection"); some
+# skip white space before them, so the test is made after it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """One CSV cell, for every CSV table the tool writes: what it holds, shown as ``terminal`` shows it,
+    and never a formula (a leading ' makes it text and keeps the whole value). A number stays a number:
+    a negative one is no formula, and must still sort as a number."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    text = terminal(str(value))
+    return "'" + text if text.lstrip().startswith(_FORMULA_START) else text
 
 
 # --- workflow commands, XML, Markdown ---------------------------------------------------------

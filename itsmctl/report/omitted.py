@@ -13,11 +13,9 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from itsmctl.load.omitted import Omission
-from itsmctl.report.escape import terminal
+from itsmctl.report.escape import csv_cell, terminal
 
 CSV_HEADER = ["omitted_path", "line", "kind", "name", "rule", "reason"]
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def headline(omitted: Sequence[Omission]) -> str:
@@ -48,11 +46,6 @@ class RowWriter(Protocol):
     def writerow(self, row: Iterable[object], /) -> object: ...
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def write_csv(writer: RowWriter, omitted: Sequence[Omission]) -> None:
     """After a blank row, a second table: one row per omission under ``CSV_HEADER``."""
     if not omitted:
@@ -60,6 +53,4 @@ def write_csv(writer: RowWriter, omitted: Sequence[Omission]) -> None:
     writer.writerow([])
     writer.writerow(CSV_HEADER)
     for entry in omitted:
-        writer.writerow(
-            [_cell(terminal(str(value))) if value is not None else "" for value in entry.to_dict().values()]
-        )
+        writer.writerow([csv_cell(value) for value in entry.to_dict().values()])

@@ -17,6 +17,8 @@ from itsmctl.report.json_format import finding_to_dict
 from itsmctl.report.risk import assessment_to_dict
 
 COMMENT_MARKER = "<!-- itsmctl:plan -->"
+# GitHub refuses an issue comment over 65,536 characters: a long plan is cut to fit (``fit_comment``).
+COMMENT_LIMIT = 65_536
 _LEVEL_BADGE = {"low": "🟢 low", "medium": "🟡 medium", "high": "🟠 high", "critical": "🔴 critical"}
 
 
@@ -284,3 +286,25 @@ def render_markdown(
                 )
         lines += ["", "</details>", ""]
     return "\n".join(lines) + "\n"
+
+
+def fit_comment(text: str, number: int, limit: int = COMMENT_LIMIT) -> str:
+    """``text`` as one GitHub comment: unchanged when it fits, else cut at a line, with open ``<details>``
+    closed and a note that says where the whole plan is. A comment GitHub refuses says nothing at all."""
+    if len(text) <= limit:
+        return text
+    note = (
+        f"\n\n**This plan is longer than one GitHub comment allows and was cut to fit.** "
+        f"`itsmctl review --pr {number} --format markdown` (or `itsmctl plan`) prints all of it.\n"
+    )
+    budget = limit - len(note) - len("\n</details>") * 4
+    kept: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        if size + len(line) + 1 > budget:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    cut = "\n".join(kept)
+    unclosed = cut.count("<details>") - cut.count("</details>")
+    return cut + "\n</details>" * max(0, unclosed) + note

@@ -46,7 +46,8 @@ def render(report: Report) -> str:
     for finding in report.findings:
         location = finding.location
         # A URI reference: '#', '%', ' ' and ':' in a file name would otherwise change its meaning.
-        uri = quote(location.path, safe="/")
+        # The file's own bytes: a name that is not UTF-8 keeps them (as %FF), where encoding it would fail.
+        uri = quote(location.path.encode("utf-8", "surrogateescape"), safe="/")
         physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
         if location.line:
             region: dict[str, int] = {"startLine": location.line}

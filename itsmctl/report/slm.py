@@ -10,7 +10,7 @@ from typing import Any
 
 from itsmctl.load.omitted import Omission
 from itsmctl.report import omitted as omitted_note
-from itsmctl.report.escape import terminal, to_json
+from itsmctl.report.escape import csv_cell, terminal, to_json
 from itsmctl.slm.compliance import ServiceCompliance
 
 
@@ -77,18 +77,17 @@ def render_csv(
         ["service", "sla", "target", "availability", "met", "outage_minutes", "budget_left_minutes", "breaches"]
     )
     for r in reports:
-        writer.writerow(
-            [
-                terminal(r.service),
-                terminal(r.sla),
-                r.target,
-                f"{r.availability:.4f}",
-                r.met,
-                r.outage_minutes,
-                round(r.budget_left_minutes, 2),
-                len(r.breaches),
-            ]
+        row = (
+            r.service,
+            r.sla,
+            r.target,
+            f"{r.availability:.4f}",
+            r.met,
+            r.outage_minutes,
+            round(r.budget_left_minutes, 2),
+            len(r.breaches),
         )
+        writer.writerow([csv_cell(value) for value in row])
     omitted_note.write_csv(writer, omitted)
     return out.getvalue()
 

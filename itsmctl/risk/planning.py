@@ -19,6 +19,15 @@ from itsmctl.risk.history import History, history_from_changes
 from itsmctl.risk.weights import Weights, merge_weights
 from itsmctl.risk.windows import RuleError, any_window_covers
 
+# The references risk, schedule and gate decide by: the graph, a change's targets, a freeze's scope.
+# A report (or gate) that cannot follow one of them lists the record (see load.omitted).
+PLANNING_REFERENCES: dict[str, tuple[str, ...]] = {
+    "Service": ("dependsOn",),
+    "ConfigurationItem": ("dependsOn",),
+    "Change": ("targets",),
+    "Freeze": ("services", "cis"),
+}
+
 
 class Planning:
     def __init__(

@@ -9,6 +9,7 @@ from itsmctl.rules import (
     change_window,
     complex_key,
     dangling_reference,
+    deceptive_name,
     dependency_cycle,
     direct_commit,
     duplicate_key,
@@ -73,6 +74,7 @@ _MODULES = (
     outside_maintenance,
     unsafe_path,
     not_a_regular_file,
+    deceptive_name,
     # Records
     unknown_kind,
     schema,

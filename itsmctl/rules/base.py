@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TypeVar
@@ -51,6 +51,8 @@ class CheckContext:
     locator: Locator
     # Extra data computed once and shared between rules (e.g. the graph).
     shared: dict[str, object] = field(default_factory=dict)
+    # Every record file read, with or without records in it (repo-relative paths).
+    files: Sequence[str] = ()
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """Compute something once per run and share it between rules."""

@@ -18,6 +18,9 @@ from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import SLA, Incident, Service
 from itsmctl.slm.business_time import clip, counted_between, counted_seconds
 
+# The references availability is counted by: an incident's services, a service's SLA (see load.omitted).
+COUNTED_REFERENCES: dict[str, tuple[str, ...]] = {"Incident": ("services",), "Service": ("sla",)}
+
 
 @dataclass(frozen=True)
 class Breach:

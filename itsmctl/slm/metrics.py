@@ -20,6 +20,14 @@ from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Incident
 
 CLOSED = ("completed", "failed", "rolled-back")
+# The references figures are counted by, per service and team (see load.omitted): a change's targets,
+# an incident's services and cause, the owner of a service or CI.
+COUNTED_REFERENCES: dict[str, tuple[str, ...]] = {
+    "Change": ("targets",),
+    "Incident": ("services", "causedBy"),
+    "Service": ("owner",),
+    "ConfigurationItem": ("owner",),
+}
 
 
 @dataclass

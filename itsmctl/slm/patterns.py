@@ -19,6 +19,12 @@ _COMMON = frozenset(
     "not no than then this that these those has have had".split()
 )
 SIMILARITY = 0.3
+# The references incidents are grouped and linked by (see load.omitted): an incident naming a problem
+# that does not exist is "linked" and would never be suggested.
+COUNTED_REFERENCES: dict[str, tuple[str, ...]] = {
+    "Incident": ("services", "cis", "problem"),
+    "Problem": ("incidents",),
+}
 
 
 @dataclass(frozen=True)

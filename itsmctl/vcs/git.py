@@ -8,8 +8,7 @@ the working tree.
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import git
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Finding, Location, Severity
 from itsmctl.load.discover import RECORD_ROOTS, is_record_file
+from itsmctl.load.links import MAX_LINK_TEXT, NOWHERE, Node, resolve_link
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
 from itsmctl.vcs.blobs import read_blobs
 
@@ -70,32 +70,65 @@ def record_entries(blobs: list[TreeEntry]) -> list[TreeEntry]:
     return sorted((e for e in blobs if wanted(e)), key=lambda e: e.path)
 
 
+class _TreeLookup:
+    """``load.links`` lookups in one revision's tree: its blobs, the folders they imply, link texts read on demand."""
+
+    def __init__(self, by_path: dict[str, TreeEntry], blob: Callable[[str], bytes]) -> None:
+        self.by_path = by_path
+        self.blob = blob
+        self.folders = {path.rsplit("/", 1)[0] for path in by_path if "/" in path}
+        for folder in list(self.folders):
+            while "/" in folder:
+                folder = folder.rsplit("/", 1)[0]
+                self.folders.add(folder)
+
+    def __call__(self, path: str) -> Node:
+        entry = self.by_path.get(path)
+        if entry is not None:
+            if entry.mode == _SYMLINK_MODE:
+                # A link's text is at most PATH_MAX: a bigger blob is no link anyone can follow.
+                if entry.size > MAX_LINK_TEXT:
+                    return Node("link", "/" * (MAX_LINK_TEXT + 1))
+                return Node("link", self.blob(entry.sha).decode("utf-8", "surrogateescape"))
+            return Node("file")
+        return Node("dir") if path in self.folders else Node("missing")
+
+
+def _link_finding(path: str, problem: str) -> Finding:
+    return Finding(
+        "unsafe-path",
+        Severity.ERROR,
+        f"symlink {problem}; it was not followed",
+        Location(path),
+        "replace the link with the file itself, or point it at a file inside the repository",
+    )
+
+
 def _sources(
-    repo: git.Repo, entries: list[TreeEntry], by_path: dict[str, TreeEntry], max_bytes: int, problems: list[Finding]
+    repo: git.Repo,
+    entries: list[TreeEntry],
+    by_path: dict[str, TreeEntry],
+    max_bytes: int,
+    problems: list[Finding],
+    links: dict[str, tuple[str, ...]],
 ) -> Iterator[tuple[str, bytes]]:
     blobs = read_blobs(repo, [e.sha for e in entries if e.size <= max_bytes or e.mode == _SYMLINK_MODE])
 
     def blob(sha: str) -> bytes:
         return blobs[sha] if sha in blobs else bytes(repo.odb.stream(bytes.fromhex(sha)).read())
 
+    lookup: _TreeLookup | None = None
     for entry in entries:
         target = entry
         if entry.mode == _SYMLINK_MODE:
-            link = blob(entry.sha).decode("utf-8", "replace")
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), link))
-            target_entry = by_path.get(resolved)
-            if link.startswith("/") or resolved.startswith("..") or target_entry is None:
-                problems.append(
-                    Finding(
-                        "unsafe-path",
-                        Severity.ERROR,
-                        "symlink points outside the repository (or to no file); it was not followed",
-                        Location(entry.path),
-                        "replace the link with the file itself",
-                    )
-                )
+            # Followed as the working tree follows it (load.links): validate and plan read the same records.
+            lookup = lookup or _TreeLookup(by_path, blob)
+            resolved = resolve_link(entry.path, lookup)
+            if resolved.problem or resolved.kind != "file":
+                problems.append(_link_finding(entry.path, resolved.problem or NOWHERE))
                 continue
-            target = target_entry
+            target = by_path[resolved.path]
+            links[entry.path] = resolved.through
         if target.size > max_bytes:
             problems.append(too_large(entry.path, target.size, max_bytes))
             continue
@@ -108,8 +141,10 @@ def load_revision(repo: git.Repo, rev: str, max_bytes: int = DEFAULT_MAX_FILE_BY
     blobs = _list_blobs(repo, commit)
     by_path = {entry.path: entry for entry in blobs}
     problems: list[Finding] = []
-    result = load_sources(_sources(repo, record_entries(blobs), by_path, max_bytes, problems), max_bytes)
+    links: dict[str, tuple[str, ...]] = {}
+    result = load_sources(_sources(repo, record_entries(blobs), by_path, max_bytes, problems, links), max_bytes)
     result.findings.extend(problems)
+    result.links = links
     return result
 
 
@@ -122,8 +157,10 @@ def load_paths(repo: git.Repo, rev: str, paths: set[str], max_bytes: int = DEFAU
     by_path = {entry.path: entry for entry in blobs}
     wanted = [entry for entry in record_entries(blobs) if entry.path in paths]
     problems: list[Finding] = []
-    result = load_sources(_sources(repo, wanted, by_path, max_bytes, problems), max_bytes)
+    links: dict[str, tuple[str, ...]] = {}
+    result = load_sources(_sources(repo, wanted, by_path, max_bytes, problems, links), max_bytes)
     result.findings.extend(problems)
+    result.links = links
     return result
 
 

@@ -91,3 +91,27 @@ def test_requester_and_approver_addresses_cannot_be_formulas(tmp_path: Path, run
     assert row[header.index("requester")] == "'" + requester
     assert row[header.index("approvals")] == "'" + " ".join(sorted(approvers))
     _assert_no_formula(rows)
+
+
+def test_every_csv_table_uses_one_guard_even_after_leading_white_space(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """The "left out" table of `sla report --format csv` had its own guard, blind to ' =...' (issue 11, leftovers 7).
+
+    A file name is chosen by whoever opens the pull request. In a repository without catalog/, changes/
+    or policies/ (records anywhere) a path can start with a space and a formula.
+    """
+    formula = " =1+2*cmd|' /C calc'!A0.yaml"
+    root = make_repo(
+        {
+            "base.yaml": "\n---\n".join([team(), GOLD_SLA, service("shop", tier=2)]),
+            formula: "apiVersion: itsm/v1\nkind: Service\nmetadata: {name: cart}\n",  # invalid: no spec
+        }
+    )
+    result = run_cli("-C", str(root), "sla", "report", "--period", "2026-11", "--format", "csv", "--allow-invalid")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    header = ["omitted_path", "line", "kind", "name", "rule", "reason"]
+    [row] = rows[rows.index(header) + 1 :]
+    assert row[0] == "'" + formula  # kept in full, as text
+    for row in rows:
+        for cell in row:
+            assert not cell.lstrip().startswith(FORMULA_STARTS), repr(cell)

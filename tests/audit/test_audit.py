@@ -263,7 +263,7 @@ def test_cli_formats_filters_and_exit_codes(history: History, run_cli) -> None: 
     none = run_cli("-C", root, "audit", "--since", "2027-01-01", "--format", "json")
     assert json.loads(none.stdout)["changes"] == []
     other = run_cli("-C", root, "audit", "--service", "nothing-here", "--format", "json")
-    assert json.loads(other.stdout)["changes"] == []
+    assert other.exit_code == 2 and "no service 'nothing-here'" in other.stderr  # not an empty audit that passes
     shop = run_cli("-C", root, "audit", "--service", "shop", "--format", "json")
     assert [c["change"] for c in json.loads(shop.stdout)["changes"]] == ["chg-1"]  # via ci:db
 

@@ -1,4 +1,4 @@
-"""``-o FILE`` of every command that has it: what is replaced, what is written into, what is refused.
+"""``-o FILE`` of every command that has it: what is replaced, what is written into, what is refused; ``-o -`` is stdout.
 
 A regular file (or a symlink to one) is replaced atomically and keeps its mode;
 the link stays a link. A FIFO or a device is written into, never replaced by a
@@ -279,3 +279,28 @@ def test_schema_export_keeps_the_mode_of_files_it_replaces(tmp_path: Path, run_c
     target.chmod(0o600)
     assert run_cli("schema", "export", str(target.parent)).exit_code == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o600 and '"$schema"' in target.read_text()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_dash_means_standard_output(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """``-o -`` is standard output, as in every CLI; it wrote a file named '-' (issue 11 leftovers, item 1)."""
+    monkeypatch.chdir(tmp_path)
+    for option in ("-o", "--output"):
+        capsys.readouterr()
+        code = main(["-C", str(repo), *COMMANDS[command], option, "-"])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        assert captured.out == _expected(repo, command, capsys)
+        assert list(tmp_path.iterdir()) == [] and not (repo / "-").exists()
+
+
+def test_a_file_named_dash_is_still_reachable_as_a_path(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["-C", str(repo), *COMMANDS["graph"], "-o", "./-"]) == 0
+    assert capsys.readouterr().out == ""
+    assert (tmp_path / "-").read_text(encoding="utf-8") == _expected(repo, "graph", capsys)

@@ -58,7 +58,7 @@ def test_unknown_target_and_missing_requester_are_usage_errors(repo, run_cli, mo
     bad = run_cli(
         "-C", str(repo), "new", "change", "--title", "Patch it now", "--target", "service:nope", "--requester", "a"
     )
-    assert bad.exit_code == 2 and "no such service or CI" in bad.stderr
+    assert bad.exit_code == 2 and "no service 'nope'" in bad.stderr
     monkeypatch.delenv("GITHUB_ACTOR", raising=False)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_SYSTEM", "/dev/null")

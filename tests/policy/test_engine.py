@@ -68,3 +68,14 @@ def test_a_non_boolean_result_points_at_the_part_that_returned_it() -> None:
     found = _findings(_policy(_rule("r", "'yes'", when="true")), team("ops"))
     assert [(rule, line) for rule, _, line, _ in found] == [("policy-expression", 10)]
     assert "assert returned str, not a boolean" in found[0][3]
+
+
+def test_a_rule_message_is_bounded_so_one_policy_cannot_make_every_report_huge() -> None:
+    """The message is repeated on every record a rule fails: a 1 MB message on 1,000 services was 1 GB of
+    output (issue 11 leftovers, item 3). Messages are one sentence: at most 1,000 characters."""
+    long = "x" * 1001
+    found = _findings(_policy(_rule("r", "false").replace("message: r failed", f"message: {long}")), team("ops"))
+    assert [rule for rule, *_ in found] == ["schema"]
+    assert "too long" in found[0][3]
+    fits = _findings(_policy(_rule("r", "false").replace("message: r failed", f"message: {'x' * 1000}")), team("ops"))
+    assert [rule for rule, *_ in fits] == ["p/r"]

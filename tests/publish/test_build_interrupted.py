@@ -127,7 +127,11 @@ def test_a_killed_build_leaves_no_worker_and_no_traceback_and_the_next_build_cle
 @pytest.mark.parametrize(
     ("sent", "group", "code"),
     [
-        (signal.SIGINT, True, 2),  # Ctrl-C: the terminal signals the whole process group, workers included
+        (
+            signal.SIGINT,
+            True,
+            128 + signal.SIGINT,
+        ),  # Ctrl-C: the terminal signals the whole process group, workers included
         (signal.SIGTERM, False, 128 + signal.SIGTERM),  # kill PID
         (signal.SIGTERM, True, 128 + signal.SIGTERM),  # a cancelled CI job
     ],

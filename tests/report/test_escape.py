@@ -112,3 +112,26 @@ def test_ics_folding_never_starts_a_line_with_a_command_and_unfolds_to_the_same_
         assert workflow_commands(text) == [], position
         assert all(len(line.encode()) <= 75 for line in text.split("\r\n")), position
         assert str(Calendar.from_ical(text)["x-wr-calname"]) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+2", "'=1+2"),
+        ("  @SUM(A1)", "'  @SUM(A1)"),
+        ("\t-3", "' -3"),  # a tab is shown as a space, then guarded
+        ("\r+3", "\\n+3"),  # a carriage return is shown as the escape \n: not a formula any more
+        ("a=b", "a=b"),
+        ("\u202e=x", "\\u202e=x"),
+        (-12.5, "-12.5"),  # a number stays a number
+        (3, "3"),
+        (None, ""),
+    ],
+)
+def test_csv_cell_is_one_guard_for_every_csv_table(value: object, cell: str) -> None:
+    from itsmctl.report import audit, omitted
+    from itsmctl.report.escape import csv_cell
+
+    assert csv_cell(value) == cell
+    # One helper: the tables do not keep their own (they drifted apart before).
+    assert not hasattr(omitted, "_cell") and not hasattr(audit, "_cell")
