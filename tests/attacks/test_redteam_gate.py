@@ -1,0 +1,55 @@
+"""Red-team findings against `gate` (after issue 11): a deploy the gate lets through during a freeze."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import change, ci, service, team
+
+FREEZE = """apiVersion: itsm/v1
+kind: Freeze
+metadata: {name: shop-freeze}
+spec:
+  start: "2026-12-01T00:00:00Z"
+  end: "2026-12-31T00:00:00Z"
+  reason: Peak trading for the shop
+  scope: {services: [service:shop]}
+  allowedTypes: []
+"""
+AT = "2026-12-08T22:30:00Z"
+
+
+def _repo(make_repo, targets: str):  # type: ignore[no-untyped-def]
+    return make_repo(
+        {
+            "catalog/teams.yaml": team(),
+            # shop runs on ci:db; ci:spare is a host that has nothing to do with shop.
+            "catalog/cmdb.yaml": ci("db") + "---\n" + ci("spare") + "---\n" + service("shop", depends="[ci:db]"),
+            "catalog/freezes.yaml": FREEZE,
+            "changes/chg-1.yaml": change(
+                "chg-1", targets, "2026-12-08T22:00:00Z", "2026-12-08T23:00:00Z", status="approved"
+            ),
+        }
+    )
+
+
+def test_control_a_change_on_the_frozen_service_does_not_open_the_gate(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = _repo(make_repo, "[service:shop]")
+    assert run_cli("-C", str(root), "gate", "--service", "shop", "--at", AT).exit_code == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="flow.gate._judge checks freezes against the change's own targets and blast radius only, "
+    "never against the service being deployed: --ci of an unrelated CI opens the gate of a frozen service",
+)
+def test_deploying_a_frozen_service_through_another_ci_keeps_the_gate_closed(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = _repo(make_repo, "[ci:spare]")
+    assert run_cli("-C", str(root), "validate").exit_code == 0  # the change on ci:spare is fine on its own
+    result = run_cli("-C", str(root), "gate", "--service", "shop", "--ci", "spare", "--at", AT, "--format", "json")
+    payload = json.loads(result.stdout)
+    # Observed: open, via chg-1 on ci:spare, while the freeze on service:shop is on.
+    assert result.exit_code == 1, payload
+    assert payload["open"] is False
