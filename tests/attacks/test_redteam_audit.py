@@ -1,0 +1,258 @@
+"""Red-team findings against `audit` and `plan --approvals trailers` (after issue 11): histories whose
+violations `audit --fail-on-violation` passes, or that plan and audit judge differently.
+
+Real git histories (merges, octopus merges, evil merges, symlinks), evidence notes written by the real
+`evidence record` against the GitHub emulator over HTTP, the real CLI. Expected to fail until fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.attacks.hostile import serve_github
+from tests.conftest import change, ci, service, team
+from tests.github_emulator import GitHubEmulator
+from tests.gitrepo import GitRepo
+
+OCTOBER = ("2026-10-06T22:00:00+02:00", "2026-10-06T23:00:00+02:00")
+OWNERS_POLICY = """apiVersion: itsm/v1
+kind: Policy
+metadata: {name: change-management}
+spec:
+  approvals:
+    - id: owners
+      require: [{owners: true}]
+"""
+CAB_POLICY = """apiVersion: itsm/v1
+kind: Policy
+metadata: {name: change-management}
+spec:
+  approvals:
+    - id: cab
+      require: [{team: team:cab, count: 1}]
+"""
+MAINTAINER = "Maintainer <maint@acme.example>"
+
+
+def _change(name: str, status: str, requester: str = "bob", targets: str = "[ci:db]") -> str:
+    return change(name, targets, *OCTOBER, status=status).replace("requester: alice", f"requester: {requester}")
+
+
+def _audit(run_cli, root: Path) -> tuple[int, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    result = run_cli("-C", str(root), "audit", "--format", "json", "--fail-on-violation")
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _as_maintainer() -> dict[str, str]:
+    name, email = "Maintainer", "maint@acme.example"
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+
+
+def _rules(report: dict[str, Any]) -> list[str]:
+    return sorted(f["rule"] for f in report["findings"])
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubEmulator]:
+    yield from serve_github(monkeypatch)
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> GitRepo:
+    """main: ops (alice, bob) owns ci:db; every change needs its targets' owners; chg-1 and chg-2 requested by bob."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit(
+        "import",
+        {
+            "catalog/teams.yaml": team("ops", "[alice, bob]"),
+            "catalog/cmdb.yaml": ci("db") + "---\n" + service("shop", depends="[ci:db]"),
+            "policies/change.yaml": OWNERS_POLICY,
+        },
+        author=MAINTAINER,
+    )
+    repo.branch("request")
+    repo.commit("request", {"changes/chg-1.yaml": _change("chg-1", "requested")}, author="Bob <bob@acme.example>")
+    repo.commit("request", {"changes/chg-2.yaml": _change("chg-2", "requested")}, author="Bob <bob@acme.example>")
+    repo.checkout("main")
+    repo.merge("request", "Merge pull request #1 from acme/request", author=MAINTAINER)
+    return repo
+
+
+def _record_evidence(
+    run_cli,
+    repo: GitRepo,
+    github: GitHubEmulator,
+    number: int,
+    author: str,
+    approvers: tuple[str, ...],
+    head: str,
+    merge: str,
+) -> None:  # type: ignore[no-untyped-def]
+    pull = github.add_pull(number, author, head, repo.repo.commit(f"{merge}^1").hexsha)
+    pull.merge_commit = merge
+    for login in approvers:
+        github.review(number, login, "APPROVED", head)
+    result = run_cli("-C", str(repo.root), "evidence", "record", "--commit", merge)
+    assert result.exit_code == 0, result.stderr
+
+
+# --- a repository whose records are not under catalog/, changes/, policies/ ---------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit.walk logs only catalog/, changes/ and policies/; validate, plan and gate read the whole "
+    "tree when none exists, so the audit of such a repository sees no commit and passes everything",
+)
+def test_audit_sees_the_history_of_a_repository_without_the_record_folders(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    repo = GitRepo(tmp_path / "flat")
+    repo.commit(
+        "import",
+        {
+            "records/org.yaml": team("ops", "[alice, bob]") + "---\n" + ci("db") + "---\n" + OWNERS_POLICY,
+            "records/chg-1.yaml": _change("chg-1", "requested"),
+        },
+        author=MAINTAINER,
+    )
+    # bob approves his own change with a direct commit: a direct-commit and a missing approval.
+    repo.commit("approve", {"records/chg-1.yaml": _change("chg-1", "approved")}, author="Bob <bob@acme.example>")
+    assert run_cli("-C", str(repo.root), "validate").exit_code == 0  # validate does read these records
+    code, report = _audit(run_cli, repo.root)
+    assert report["commits"] >= 2 and [c["change"] for c in report["changes"]] == ["chg-1"]
+    assert code == 1
+    assert "missing-approval" in _rules(report)
+
+
+# --- the approvals of a pull request credited to a change it never contained (evil merge) --------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit.approvals.from_note credits every approval in a merge's note to every change the merge "
+    "authorises; a merge made by hand can approve a change that was not in the reviewed pull request",
+)
+def test_a_note_does_not_approve_a_change_that_was_not_in_its_pull_request(
+    shop: GitRepo, github: GitHubEmulator, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    shop.branch("approve-1")
+    head = shop.commit(
+        "approve chg-1", {"changes/chg-1.yaml": _change("chg-1", "approved")}, author="Bob <bob@acme.example>"
+    )
+    shop.checkout("main")
+    # Merged locally: the merge commit also approves chg-2, which the pull request never touched.
+    shop.repo.git.merge("--no-ff", "--no-commit", "approve-1")
+    shop.write({"changes/chg-2.yaml": _change("chg-2", "approved")})
+    shop.repo.git.commit("-m", "Merge pull request #2 from acme/approve-1", env=_as_maintainer())
+    merge = shop.repo.head.commit.hexsha
+    assert [p.hexsha for p in shop.repo.head.commit.parents][1] == head
+    _record_evidence(run_cli, shop, github, 2, "bob", ("alice",), head, merge)
+    note = json.loads(run_cli("-C", str(shop.root), "evidence", "show", merge).stdout)["itsmctlEvidence"]
+    assert [c["change"] for c in note["changes"]] == ["chg-1"]  # what review saw
+    code, report = _audit(run_cli, shop.root)
+    chg2 = next(c for c in report["changes"] if c["change"] == "chg-2")
+    assert chg2["status"] == "approved"
+    # Observed: chg-2 "approved by alice (review evidence)", no finding, exit 0.
+    assert chg2["approvals"] == []
+    assert code == 1
+
+
+# --- the approving merge rewrites who the requester is ------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit.approvals excludes change.requester as of the authorising commit only: a merge that "
+    "rewrites spec.requester lets the original requester's approval count",
+)
+def test_audit_does_not_count_the_original_requesters_approval(shop: GitRepo, github: GitHubEmulator, run_cli) -> None:  # type: ignore[no-untyped-def]
+    shop.branch("approve-1")
+    head = shop.commit(
+        "approve chg-1",
+        {"changes/chg-1.yaml": _change("chg-1", "approved", requester="erin")},
+        author="Erin <erin@acme.example>",
+    )
+    shop.checkout("main")
+    merge = shop.merge("approve-1", "Merge pull request #2 from acme/approve-1")
+    _record_evidence(run_cli, shop, github, 2, "erin", ("bob",), head, merge)  # bob requested chg-1
+    code, report = _audit(run_cli, shop.root)
+    assert code == 1, report
+
+
+# --- a record file that is a symlink -----------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the audit reads a symlinked change file's blob (the link text) instead of following it as "
+    "validate and gate do: the change is 'removed' and its later approval is never audited",
+)
+def test_a_change_approved_through_its_symlink_target_is_audited(shop: GitRepo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    shop.branch("link")
+    (shop.root / "drafts").mkdir()
+    shop.repo.git.mv("changes/chg-1.yaml", "drafts/chg-1.yaml")
+    os.symlink("../drafts/chg-1.yaml", shop.root / "changes/chg-1.yaml")
+    shop.repo.index.add(["changes/chg-1.yaml"])
+    shop.commit("keep drafts in drafts/, linked", author=MAINTAINER)
+    shop.checkout("main")
+    shop.merge("link", "Merge pull request #2 from acme/link")
+    shop.branch("sneak")
+    shop.commit("tidy the draft", {"drafts/chg-1.yaml": _change("chg-1", "approved")}, author="Bob <bob@acme.example>")
+    shop.checkout("main")
+    shop.merge("sneak", "Merge pull request #3 from acme/sneak")
+    gate = run_cli("-C", str(shop.root), "gate", "--service", "shop", "--ci", "db", "--at", "2026-10-06T22:30:00+02:00")
+    assert gate.exit_code == 0  # the gate follows the link: chg-1 is approved on main
+    code, report = _audit(run_cli, shop.root)
+    chg1 = next(c for c in report["changes"] if c["change"] == "chg-1")
+    # Observed: status "requested", removed, no finding; exit 0.
+    assert chg1["status"] == "approved"
+    assert code == 1 and "missing-approval" in _rules(report)
+
+
+# --- Approved-by trailers on an octopus merge --------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="flow.trailers.merge_approvals excludes only the authors of parents[0]..parents[1]; an octopus "
+    "merge's third parent brings in commits whose author then approves them (audit refuses it: they disagree)",
+)
+def test_plan_trailers_and_audit_agree_on_an_octopus_merge(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    repo = GitRepo(tmp_path / "octopus")
+    repo.commit(
+        "import",
+        {
+            "catalog/teams.yaml": team("ops", "[alice@acme.example]") + "---\n" + team("cab", "[carol@acme.example]"),
+            "catalog/cmdb.yaml": ci("db"),
+            "policies/change.yaml": CAB_POLICY,
+            "changes/chg-1.yaml": _change("chg-1", "requested", requester="alice@acme.example"),
+        },
+        author=MAINTAINER,
+    )
+    repo.branch("docs")
+    repo.commit("docs", {"README.md": "notes\n"}, author=MAINTAINER)
+    repo.checkout("main")
+    repo.branch("approve")
+    repo.commit(
+        "approve",
+        {"changes/chg-1.yaml": _change("chg-1", "approved", requester="alice@acme.example")},
+        author="Carol <carol@acme.example>",
+    )
+    repo.checkout("main")
+    message = "Merge docs and approve\n\nApproved-by: Carol <carol@acme.example>"
+    repo.repo.git.merge("--no-ff", "docs", "approve", "-m", message, env=_as_maintainer())
+    assert len(repo.repo.head.commit.parents) == 3
+    code, report = _audit(run_cli, repo.root)
+    assert code == 1 and "self-approval" in _rules(report)  # the audit: carol authored what she approved
+    plan = run_cli("-C", str(repo.root), "plan", "--base", "HEAD^1", "--head", "HEAD", "--approvals", "trailers")
+    assert plan.exit_code == 1, plan.stdout  # observed: 0, carol's trailer counted
