@@ -53,3 +53,16 @@ def test_deploying_a_frozen_service_through_another_ci_keeps_the_gate_closed(mak
     # Observed: open, via chg-1 on ci:spare, while the freeze on service:shop is on.
     assert result.exit_code == 1, payload
     assert payload["open"] is False
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="flow.gate._judge never checks the CI being deployed to against freezes: a change on the service "
+    "opens the gate for a deploy onto a CI that a freeze covers",
+)
+def test_deploying_onto_a_frozen_ci_keeps_the_gate_closed(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = _repo(make_repo, "[service:shop]")
+    (root / "catalog/freezes.yaml").write_text(FREEZE.replace("{services: [service:shop]}", "{cis: [ci:spare]}"))
+    assert run_cli("-C", str(root), "gate", "--service", "shop", "--at", AT).exit_code == 0  # shop is not frozen
+    result = run_cli("-C", str(root), "gate", "--service", "shop", "--ci", "spare", "--at", AT)
+    assert result.exit_code == 1, result.stdout  # observed: OPEN onto the frozen ci:spare

@@ -270,3 +270,24 @@ def test_rewriting_closed_history_needs_its_owners(
     # Control: deleting the record instead needs the owners (documented).
     review = _review(run_cli, repo, github, "tidy", "erin", ())
     assert review.exit_code == 1, review.stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="vcs.git.record_entries takes only folders git lists files under as record roots; a changes/ "
+    "that is a symlink to a folder is read by validate and gate (working tree) but never by plan/review",
+)
+def test_approving_a_change_in_a_symlinked_changes_folder_is_seen(
+    repo: GitRepo, github: GitHubEmulator, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    repo.write({"work/changes/chg-1.yaml": _change()})
+    os.symlink("work/changes", repo.root / "changes")
+    repo.repo.index.add(["changes"])
+    repo.commit("keep changes under work/, linked")
+    assert "chg-1" in run_cli("-C", str(repo.root), "risk", "--all").stdout  # the working tree reads it
+    repo.branch("edit")
+    repo.commit("tidy", {"work/changes/chg-1.yaml": _change("approved")})
+    payload = json.loads(_plan(run_cli, repo, "edit", "--format", "json").stdout)
+    assert [c["transition"] for c in payload["changes"]] == [{"from": "requested", "to": "approved"}]
+    review = _review(run_cli, repo, github, "edit", "erin", ())
+    assert review.exit_code == 1, review.stdout
