@@ -348,3 +348,21 @@ def test_an_audit_of_a_later_period_does_not_fail_on_older_commits(edited_direct
     assert report["changes"] == []
     assert _rules(report) == []
     assert result.exit_code == 0
+
+
+# --- a direct commit dressed up as GitHub's squash merge ---------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit.walk.plain_via believes a '(#N)' subject and a 'GitHub <noreply@github.com>' committer (both "
+    "free text in git) without any evidence note: a direct commit adding its author to a team passes the audit",
+)
+def test_a_commit_that_only_claims_to_be_a_squash_merge_is_a_direct_commit(shop: GitRepo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    shop.write({"catalog/teams.yaml": team("ops", "[alice, bob, mallory]")})
+    shop.repo.git.add("catalog/teams.yaml")
+    env = {"GIT_AUTHOR_NAME": "Mallory", "GIT_AUTHOR_EMAIL": "mallory@acme.example", **_as_github()}
+    shop.repo.git.commit("-m", "Update the ops roster (#41)", env=env)  # no pull request #41 exists
+    code, report = _audit(run_cli, shop.root)
+    assert report["evidence"] == []  # nothing vouches for it
+    assert code == 1 and "direct-commit" in _rules(report), report["findings"]
