@@ -408,3 +408,40 @@ def test_every_merge_of_a_push_gets_its_evidence(shop: GitRepo, github: GitHubEm
     code, report = _audit(run_cli, shop.root)
     assert _rules(report) == [], report["findings"]  # observed: missing-approval for chg-1 (#2)
     assert code == 0
+
+
+# --- Approved-by written by the person who committed the merge --------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="flow.trailers.merge_exclusions takes the merger from the merge's author only: whoever commits the "
+    "merge under another author name vouches for their own approval (plan --approvals trailers and audit)",
+)
+def test_the_committer_of_a_merge_cannot_approve_with_its_trailers(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    repo = GitRepo(tmp_path / "committer")
+    repo.commit(
+        "import",
+        {
+            "catalog/teams.yaml": team("ops", "[alice@acme.example]") + "---\n" + team("cab", "[carol@acme.example]"),
+            "catalog/cmdb.yaml": ci("db"),
+            "policies/change.yaml": CAB_POLICY,
+            "changes/chg-1.yaml": _change("chg-1", "requested", requester="alice@acme.example"),
+        },
+        author=MAINTAINER,
+    )
+    repo.branch("approve")
+    repo.commit(
+        "approve",
+        {"changes/chg-1.yaml": _change("chg-1", "approved", requester="alice@acme.example")},
+        author="Bob <bob@acme.example>",
+    )
+    repo.checkout("main")
+    # Carol makes the merge (she is its committer) but writes someone else as its author.
+    env = {**_as_maintainer(), "GIT_COMMITTER_NAME": "Carol", "GIT_COMMITTER_EMAIL": "carol@acme.example"}
+    message = "Merge pull request #2\n\nApproved-by: Carol <carol@acme.example>"
+    repo.repo.git.merge("--no-ff", "approve", "-m", message, env=env)
+    plan = run_cli("-C", str(repo.root), "plan", "--base", "HEAD^1", "--head", "HEAD", "--approvals", "trailers")
+    assert plan.exit_code == 1, plan.stdout
+    code, report = _audit(run_cli, repo.root)
+    assert code == 1, report
