@@ -445,3 +445,20 @@ def test_the_committer_of_a_merge_cannot_approve_with_its_trailers(tmp_path: Pat
     assert plan.exit_code == 1, plan.stdout
     code, report = _audit(run_cli, repo.root)
     assert code == 1, report
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit.select matches --service by exact name and never checks it exists: a typo or another case "
+    "('Shop') selects nothing and --fail-on-violation exits 0 (sla report exits 2 on the same typo)",
+)
+@pytest.mark.parametrize("name", ["Shop", "shpo"])
+def test_audit_of_a_service_that_does_not_exist_is_a_usage_error(shop: GitRepo, run_cli, name: str) -> None:  # type: ignore[no-untyped-def]
+    shop.commit(
+        "approve it myself", {"changes/chg-1.yaml": _change("chg-1", "approved")}, author="Bob <bob@acme.example>"
+    )
+    root = str(shop.root)
+    assert run_cli("-C", root, "audit", "--service", "shop", "--fail-on-violation").exit_code == 1
+    assert run_cli("-C", root, "sla", "report", "--period", "2026-10", "--service", name).exit_code == 2
+    result = run_cli("-C", root, "audit", "--service", name, "--fail-on-violation")
+    assert result.exit_code == 2, result.stdout  # observed: 0 error(s), exit 0
