@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -462,3 +463,29 @@ def test_audit_of_a_service_that_does_not_exist_is_a_usage_error(shop: GitRepo, 
     assert run_cli("-C", root, "sla", "report", "--period", "2026-10", "--service", name).exit_code == 2
     result = run_cli("-C", root, "audit", "--service", name, "--fail-on-violation")
     assert result.exit_code == 2, result.stdout  # observed: 0 error(s), exit 0
+
+
+# --- the audit of a shallow clone ---------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit.walk replays whatever history the clone has: in a shallow clone (actions/checkout's default "
+    "fetch-depth: 1) the boundary commit is the exempt 'import' and earlier violations vanish; exit 0, no warning",
+)
+def test_the_audit_of_a_shallow_clone_is_not_a_pass(shop: GitRepo, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    shop.commit(
+        "join ops", {"catalog/teams.yaml": team("ops", "[alice, bob, mallory]")}, author="Mallory <m@x.example>"
+    )
+    shop.branch("docs")
+    shop.commit("docs", {"catalog/README.md": "The catalog.\n"}, author=MAINTAINER)
+    shop.checkout("main")
+    shop.merge("docs", "Merge pull request #2 from acme/docs", author=MAINTAINER)
+    code, report = _audit(run_cli, shop.root)
+    assert code == 1 and "direct-commit" in _rules(report)
+    clone = tmp_path / "shallow"
+
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{shop.root}", str(clone)], check=True)
+    result = run_cli("-C", str(clone), "audit", "--format", "json", "--fail-on-violation")
+    # Observed: exit 0, "0 error(s)": the direct commit is below the shallow boundary.
+    assert result.exit_code != 0, result.stdout
