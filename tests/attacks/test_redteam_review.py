@@ -291,3 +291,29 @@ def test_approving_a_change_in_a_symlinked_changes_folder_is_seen(
     assert [c["transition"] for c in payload["changes"]] == [{"from": "requested", "to": "approved"}]
     review = _review(run_cli, repo, github, "edit", "erin", ())
     assert review.exit_code == 1, review.stdout
+
+
+# --- the base branch's policy file does not parse at all ---------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="flow.review.invalid_policies only sees Policy records that fail their schema; a policy file that is "
+    "no YAML at all (or not UTF-8) yields no record, so its approvals silently vanish and review exits 0",
+)
+@pytest.mark.parametrize(
+    "broken",
+    [OWNERS_POLICY + "spec: [\n", OWNERS_POLICY.replace("owners", "owners\udcff").encode("utf-8", "surrogateescape")],
+)
+def test_an_unreadable_policy_file_on_the_base_branch_fails_closed(
+    repo: GitRepo, github: GitHubEmulator, run_cli, broken: str | bytes
+) -> None:  # type: ignore[no-untyped-def]
+    repo.commit("request chg-1", {"changes/chg-1.yaml": _change()})
+    path = repo.root / "policies/change.yaml"
+    path.write_bytes(broken if isinstance(broken, bytes) else broken.encode())
+    repo.repo.index.add(["policies/change.yaml"])
+    repo.commit("the policy file broke on main")
+    repo.branch("approve")
+    repo.commit("approve", {"changes/chg-1.yaml": _change("approved")})
+    review = _review(run_cli, repo, github, "approve", "erin", ())
+    assert review.exit_code == 1, review.stdout  # observed: 0, "no change ... needs approval now"
