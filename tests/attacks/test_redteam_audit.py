@@ -448,11 +448,6 @@ def test_the_committer_of_a_merge_cannot_approve_with_its_trailers(tmp_path: Pat
     assert code == 1, report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit.select matches --service by exact name and never checks it exists: a typo or another case "
-    "('Shop') selects nothing and --fail-on-violation exits 0 (sla report exits 2 on the same typo)",
-)
 @pytest.mark.parametrize("name", ["Shop", "shpo"])
 def test_audit_of_a_service_that_does_not_exist_is_a_usage_error(shop: GitRepo, run_cli, name: str) -> None:  # type: ignore[no-untyped-def]
     shop.commit(

@@ -193,11 +193,6 @@ def _link_then_edit(repo: GitRepo, target: str, link: str, content: str, edited:
     repo.commit("tidy the draft", {target: edited})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan only looks at record files whose own path changed (flow.plan._changed_paths): editing "
-    "the target of a symlinked change file approves it unseen; the gate then follows the link and opens",
-)
 def test_approving_a_change_through_its_symlink_target_is_seen(repo: GitRepo, github: GitHubEmulator, run_cli) -> None:  # type: ignore[no-untyped-def]
     _link_then_edit(repo, "drafts/chg-1.yaml", "changes/chg-1.yaml", _change(), _change("approved"))
     assert run_cli("-C", str(repo.root), "validate").exit_code == 0
@@ -208,11 +203,6 @@ def test_approving_a_change_through_its_symlink_target_is_seen(repo: GitRepo, gi
     assert review.exit_code == 1, review.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the trusted (base) catalog keeps head records whose path did not change: a Team file that is a "
-    "symlink takes the pull request's edit of its target, so the PR enlists its own approvers",
-)
 def test_a_pull_request_cannot_join_a_team_through_a_symlinked_team_file(
     repo: GitRepo, github: GitHubEmulator, run_cli
 ) -> None:  # type: ignore[no-untyped-def]

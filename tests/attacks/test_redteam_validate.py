@@ -60,11 +60,6 @@ def test_a_quadratic_comprehension_is_refused_or_bounded(make_repo, run_cli) -> 
 # --- a record file whose name is not UTF-8 ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load.cache.chunk_key calls path.encode() on the surrogate-escaped name (even with --no-cache): "
-    "validate, risk, plan, catalog build and gate stop with 'internal error: UnicodeEncodeError'",
-)
 @pytest.mark.parametrize(
     "command", [["validate", "--no-cache"], ["validate"], ["risk", "--all"], ["gate", "--service", "x"]]
 )
