@@ -31,6 +31,7 @@ from itsmctl.flow.approvals import (
     stricter_approvals,
 )
 from itsmctl.flow.baseline import with_maxima
+from itsmctl.flow.identities import NOBODY_TIED, Identities, identities_of
 from itsmctl.flow.trailers import merge_exclusions, trailer_approvals
 from itsmctl.load.locate import Locator
 from itsmctl.model.catalog import Catalog
@@ -61,14 +62,19 @@ class Snapshot:
     owners: dict[str, str]
     # Files whose Policy did not load: what they required is unknown (see ApprovalCount.resolve).
     invalid_policies: tuple[str, ...] = ()
+    # Who is one person under several names (Team aliases then, the audited revision's .mailmap).
+    identities: Identities = NOBODY_TIED
 
     @classmethod
-    def of(cls, catalog: Catalog, invalid_policies: Iterable[str] = ()) -> Snapshot:
+    def of(cls, catalog: Catalog, invalid_policies: Iterable[str] = (), mailmap: Identities = NOBODY_TIED) -> Snapshot:
         members = {f"team:{name}": frozenset(m.lower() for m in team.members) for name, team in catalog.teams.items()}
         github = {f"team:{name}": team.github_team.lower() for name, team in catalog.teams.items() if team.github_team}
         owners = {f"service:{n}": s.owner for n, s in catalog.services.items()}
         owners.update({f"ci:{n}": c.owner for n, c in catalog.cis.items()})
-        return cls(tuple(catalog.policies.values()), members, github, owners, tuple(sorted(invalid_policies)))
+        identities = identities_of((catalog,), ()).joined(mailmap)
+        return cls(
+            tuple(catalog.policies.values()), members, github, owners, tuple(sorted(invalid_policies)), identities
+        )
 
     def owner_of(self, ref: str) -> str | None:
         return self.owners.get(ref)
@@ -85,6 +91,15 @@ class Recorded:
     excluded: dict[str, str]
     source: str | None
     is_member: Membership
+    identities: Identities = NOBODY_TIED
+
+    def count(self, needs: list[ApprovalNeed], requesters: Iterable[str]) -> list[NeedResult]:
+        return count_approvals(
+            needs, self.approvals, self.excluded, self.is_member, requesters=requesters, identities=self.identities
+        )
+
+    def is_excluded(self, identity: str) -> bool:
+        return self.identities.matching(identity, self.excluded) is not None
 
 
 def from_note(
@@ -110,14 +125,14 @@ def from_note(
         slug = trusted.github_teams.get(team)
         return slug is not None and (identity, team, slug) in from_github
 
-    return Recorded(approvals, excluded, "review evidence", is_member)
+    return Recorded(approvals, excluded, "review evidence", is_member, trusted.identities)
 
 
 def from_trailers(commit: CommitInfo, change: Change, trusted: Snapshot, authors: MergedAuthors) -> Recorded:
     """``Approved-by`` trailers of a merge, read as ``plan --approvals trailers`` reads them."""
     excluded = {change.requester.lower(): f"requested {change.name} (no self-approval)"}
     if not commit.is_merge:  # trailers on an ordinary commit are text anyone could write
-        return Recorded([], excluded, None, trusted.is_member)
+        return Recorded([], excluded, None, trusted.is_member, trusted.identities)
     approvals = trailer_approvals(
         commit.message, commit.author_email, commit.committer_email, f"merge {commit.sha[:12]}"
     )
@@ -125,7 +140,7 @@ def from_trailers(commit: CommitInfo, change: Change, trusted: Snapshot, authors
     merged = authors.of(commit) if approvals else frozenset()
     for identity, why in merge_exclusions(commit.author_email, merged).items():
         excluded.setdefault(identity, why)
-    return Recorded(approvals, excluded, "trailers" if approvals else None, trusted.is_member)
+    return Recorded(approvals, excluded, "trailers" if approvals else None, trusted.is_member, trusted.identities)
 
 
 @dataclass
@@ -173,10 +188,7 @@ class ApprovalCount:
         readings = [RiskBasis(r.level, r.score, source) for r, source in zip(risks, _READINGS, strict=False)]
         owners = (trusted.owner_of, live.catalog.owner_of)
         needs = stricter_approvals(change, policies, owners, with_maxima(readings))
-        counted = {
-            verdict: (r, count_approvals(needs, r.approvals, r.excluded, r.is_member, requesters=[change.requester]))
-            for verdict, r in recorded.items()
-        }
+        counted = {verdict: (r, r.count(needs, [change.requester])) for verdict, r in recorded.items()}
         note = commit.sha if _NO_NOTE not in recorded else None
         return cls(
             change.name,
@@ -223,7 +235,7 @@ class ApprovalCount:
         check.ignored = [(names[who], "; ".join(whys)) for who, whys in reasons.items()]
         lacking = any(not result.satisfied for result in results)
         for who, why in check.ignored:
-            if who.lower() in recorded.excluded:
+            if recorded.is_excluded(who):
                 # Review ignores such an approval and goes by the others: so does the audit, unless
                 # the others were not enough (then the attempt is part of the violation).
                 check.findings.append(

@@ -131,7 +131,12 @@ def check_approvals(
     """Count approvals per change; ``authors`` maps identities that authored the work to why they are out."""
     return {
         item.change.name: count_approvals(
-            item.needs, approvals, excluded_identities(item, authors), is_member, requesters=[item.change.requester]
+            item.needs,
+            approvals,
+            excluded_identities(item, authors),
+            is_member,
+            requesters=[item.change.requester],
+            identities=plan.identities,
         )
         for item in plan.changes
     }
@@ -151,7 +156,9 @@ def check_record_approvals(
             item.change.requester.lower(), f"requested {item.change.name} in this pull request (no self-approval)"
         )
     requesters = [item.change.requester for item in plan.changes]
-    return count_approvals(plan.record_needs, approvals, excluded, is_member, requesters=requesters)
+    return count_approvals(
+        plan.record_needs, approvals, excluded, is_member, requesters=requesters, identities=plan.identities
+    )
 
 
 def review_pull_request(repo: git.Repo, client: GitHubClient, number: int, base: str | None = None) -> ReviewOutcome:

@@ -110,6 +110,9 @@ class Team:
     github_team: str | None
     contact: dict[str, str]
     lead: str | None
+    # spec.aliases: a member entry's other logins and addresses. Only ever used to exclude a
+    # person under all their names (flow.identities), never to make anyone a member.
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -448,8 +451,14 @@ def _minutes(text: str) -> int:
 
 def build_team(record: Record) -> Team:
     spec = record.spec
+    aliases = {str(member): tuple(others) for member, others in (spec.get("aliases") or {}).items()}
     return Team(
-        record, tuple(spec.get("members") or ()), spec.get("githubTeam"), spec.get("contact") or {}, spec.get("lead")
+        record,
+        tuple(spec.get("members") or ()),
+        spec.get("githubTeam"),
+        spec.get("contact") or {},
+        spec.get("lead"),
+        aliases,
     )
 
 
