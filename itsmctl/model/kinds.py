@@ -316,6 +316,8 @@ class Policy:
     # spec.evidence: who may write evidence notes, and whether notes commits must be signed.
     evidence_writers: frozenset[str] = frozenset()
     evidence_signed: bool = False
+    # spec.owner: the team whose approval an edit to the policy needs (flow.owners).
+    owner: str | None = None
 
     @property
     def name(self) -> str:
@@ -341,6 +343,8 @@ class Freeze:
     reason: str
     scope: FreezeScope
     allowed_types: frozenset[str]
+    # spec.owner: the team whose approval an edit to the freeze needs (flow.owners).
+    owner: str | None = None
 
     @property
     def name(self) -> str:
@@ -596,6 +600,7 @@ def build_policy(record: Record) -> Policy:
         dict(spec.get("riskWeights") or {}),
         frozenset(str(writer).lower() for writer in evidence.get("writers") or ()),
         bool(evidence.get("requireSigned", False)),
+        spec.get("owner"),
     )
 
 
@@ -615,6 +620,7 @@ def build_freeze(record: Record) -> Freeze:
             tiers=frozenset(scope.get("tiers") or ()),
         ),
         allowed_types=frozenset(spec.get("allowedTypes") or ()),
+        owner=spec.get("owner"),
     )
 
 

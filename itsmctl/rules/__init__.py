@@ -18,6 +18,7 @@ from itsmctl.rules import (
     encoding,
     file_too_large,
     freeze_violation,
+    governance_owner,
     history_rewrite,
     illegal_transition,
     incident_timeline,
@@ -115,6 +116,7 @@ _MODULES = (
     untrusted_evidence,
     invalid_record,
     # Policies
+    governance_owner,
     policy_expression,
     policy_rule,
     risk_weights,
