@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 SELF_RULE = "self-approval"
 MISSING_RULE = "missing-approval"
-_NO_NOTE = ""
+NO_NOTE = ""
 _READINGS = ("the catalog at the commit", "the catalog before the commit")
 _LOCATOR = Locator()
 
@@ -102,11 +102,23 @@ class Recorded:
         return self.identities.matching(identity, self.excluded) is not None
 
 
+def requested(change: Change) -> dict[str, str]:
+    """The requester of a change may not approve it."""
+    return {change.requester.lower(): f"requested {change.name} (no self-approval)"}
+
+
 def from_note(
-    commit: CommitInfo, evidence: Evidence, writer: NoteWriter | None, change: Change, trusted: Snapshot, github: bool
+    commit: CommitInfo,
+    evidence: Evidence,
+    writer: NoteWriter | None,
+    requesters: dict[str, str],
+    trusted: Snapshot,
+    github: bool,
 ) -> Recorded:
-    """The note's approvals; ``github``: whether its record of GitHub team memberships is believed."""
-    excluded = {change.requester.lower(): f"requested {change.name} (no self-approval)"}
+    """The note's approvals; ``github``: whether its record of GitHub team memberships is believed.
+
+    ``requesters`` maps the requesters of what is approved to why they may not approve it."""
+    excluded = dict(requesters)
     if evidence.author:
         excluded.setdefault(evidence.author.lower(), "opened the pull request (no self-approval)")
     # Only approvals of the head that was merged count, as in review. For a merge that head is its
@@ -128,9 +140,11 @@ def from_note(
     return Recorded(approvals, excluded, "review evidence", is_member, trusted.identities)
 
 
-def from_trailers(commit: CommitInfo, change: Change, trusted: Snapshot, authors: MergedAuthors) -> Recorded:
+def from_trailers(
+    commit: CommitInfo, requesters: dict[str, str], trusted: Snapshot, authors: MergedAuthors
+) -> Recorded:
     """``Approved-by`` trailers of a merge, read as ``plan --approvals trailers`` reads them."""
-    excluded = {change.requester.lower(): f"requested {change.name} (no self-approval)"}
+    excluded = dict(requesters)
     if not commit.is_merge:  # trailers on an ordinary commit are text anyone could write
         return Recorded([], excluded, None, trusted.is_member, trusted.identities)
     approvals = trailer_approvals(
@@ -189,7 +203,7 @@ class ApprovalCount:
         owners = (trusted.owner_of, live.catalog.owner_of)
         needs = stricter_approvals(change, policies, owners, with_maxima(readings))
         counted = {verdict: (r, r.count(needs, [change.requester])) for verdict, r in recorded.items()}
-        note = commit.sha if _NO_NOTE not in recorded else None
+        note = commit.sha if NO_NOTE not in recorded else None
         return cls(
             change.name,
             change.requester,
@@ -205,7 +219,7 @@ class ApprovalCount:
     def resolve(self, trust: NoteTrust | None) -> ApprovalCheck:
         if self.template is not None:
             return ApprovalCheck([], [], "standard change template")
-        verdict = _NO_NOTE if self.note is None else (trust.verdict if trust is not None else UNTRUSTED)
+        verdict = NO_NOTE if self.note is None else (trust.verdict if trust is not None else UNTRUSTED)
         recorded, results = self.counted[verdict]
         source = recorded.source
         if verdict == UNTRUSTED and self.note is not None:
@@ -222,17 +236,7 @@ class ApprovalCount:
                     "fix the policy; the approvals of changes authorised meanwhile need a manual review",
                 )
             )
-        counted = {who.lower() for result in results for who in result.approvers}
-        reasons: dict[str, list[str]] = {}
-        names: dict[str, str] = {}
-        for result in results:
-            for identity, why in result.rejected:
-                if identity.lower() not in counted:
-                    names.setdefault(identity.lower(), identity)
-                    reasons.setdefault(identity.lower(), [])
-                    if why not in reasons[identity.lower()]:
-                        reasons[identity.lower()].append(why)
-        check.ignored = [(names[who], "; ".join(whys)) for who, whys in reasons.items()]
+        check.ignored = ignored(results)
         lacking = any(not result.satisfied for result in results)
         for who, why in check.ignored:
             if recorded.is_excluded(who):
@@ -269,18 +273,41 @@ class ApprovalCount:
 
 def variants(
     commit: CommitInfo,
-    change: Change,
+    requesters: dict[str, str],
     trusted: Snapshot,
     evidence: Evidence | None,
     writer: NoteWriter | None,
     authors: MergedAuthors,
 ) -> dict[str, Recorded]:
-    """What is recorded for the authorisation, per verdict its note may get (one entry without a note)."""
-    trailers = from_trailers(commit, change, trusted, authors)
+    """What is recorded for an authorisation (or an edit of owned records) at ``commit``, per verdict its note
+    may get (one entry without a note); ``requesters``: who requested what is approved, and why they are out."""
+    trailers = from_trailers(commit, requesters, trusted, authors)
     if evidence is None:
-        return {_NO_NOTE: trailers}
+        return {NO_NOTE: trailers}
     return {
-        TRUSTED: from_note(commit, evidence, writer, change, trusted, github=True),
-        NOT_CHECKED: from_note(commit, evidence, writer, change, trusted, github=False),
+        TRUSTED: from_note(commit, evidence, writer, requesters, trusted, github=True),
+        NOT_CHECKED: from_note(commit, evidence, writer, requesters, trusted, github=False),
         UNTRUSTED: trailers,  # a note that is not evidence leaves what the merge itself records
     }
+
+
+def verdict_of(recorded: dict[str, Recorded], trust: NoteTrust | None) -> str:
+    """Which of ``variants`` counts, once the note (if any) is judged."""
+    if NO_NOTE in recorded:
+        return NO_NOTE
+    return trust.verdict if trust is not None else UNTRUSTED
+
+
+def ignored(results: list[NeedResult]) -> list[tuple[str, str]]:
+    """(identity, why) of the approvals that counted for no need, each once with every reason."""
+    counted = {who.lower() for result in results for who in result.approvers}
+    reasons: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for result in results:
+        for identity, why in result.rejected:
+            if identity.lower() not in counted:
+                names.setdefault(identity.lower(), identity)
+                reasons.setdefault(identity.lower(), [])
+                if why not in reasons[identity.lower()]:
+                    reasons[identity.lower()].append(why)
+    return [(names[who], "; ".join(whys)) for who, whys in reasons.items()]

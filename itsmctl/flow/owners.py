@@ -41,9 +41,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from itsmctl.flow.approvals import ApprovalNeed
-from itsmctl.flow.diff import RecordDiff
+from itsmctl.flow.diff import RecordDiff, diff_values
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Incident
+from itsmctl.model.record import Record
 from itsmctl.model.refs import NAME_PATTERN, PREFIX_OF_KIND
 
 REQUIREMENT = "record-owners"
@@ -69,7 +70,9 @@ def _declared_owner(catalog: Catalog, ref: str) -> str | None:
 
 def policy_owners(trusted: Catalog) -> list[str]:
     """The teams that own some Policy on the base branch (as written, when one is invalid)."""
-    return sorted({owner for r in trusted.records if r.kind == "Policy" and (owner := _team_ref(r.spec.get("owner")))})
+    # by_ref, not records: the audit's live catalog keeps only the index current.
+    policies = [r for r in trusted.by_ref.values() if r.kind == "Policy"]
+    return sorted({owner for r in policies if (owner := _team_ref(r.spec.get("owner")))})
 
 
 def _what_it_is_about(catalog: Catalog, ref: str) -> tuple[str, ...]:
@@ -144,3 +147,32 @@ def record_owner_needs(diffs: Iterable[RecordDiff], trusted: Catalog) -> list[Ap
             )
         )
     return needs
+
+
+def _keyed(records: Iterable[Record]) -> dict[tuple[str, str], Record]:
+    keyed: dict[tuple[str, str], Record] = {}
+    for record in records:
+        if record.kind in OWNED_KINDS | HISTORY_KINDS and record.name:
+            keyed.setdefault((record.kind, record.name), record)
+    return keyed
+
+
+def owned_record_diffs(before: Iterable[Record], after: Iterable[Record]) -> list[RecordDiff]:
+    """What ``record_owner_needs`` looks at, between two versions of some files (as ``plan`` diffs them):
+    the owned records added, edited or removed, and the changes and incidents removed. Only those are diffed,
+    so a commit that edits one change among thousands costs next to nothing (the audit asks at every commit)."""
+    old, new = _keyed(before), _keyed(after)
+    diffs = []
+    for key in sorted(old.keys() | new.keys()):
+        kind, name = key
+        was, now = old.get(key), new.get(key)
+        if was is None and now is not None:
+            if kind in OWNED_KINDS:
+                diffs.append(RecordDiff(kind, name, "added", now.path, None))
+        elif now is None and was is not None:
+            diffs.append(RecordDiff(kind, name, "removed", was.path, was.path))
+        elif was is not None and now is not None and kind in OWNED_KINDS:
+            # diff_values, not !=: 1 == True == 1.0 in Python, and a type change is an edit.
+            if fields := diff_values(was.body, now.body):
+                diffs.append(RecordDiff(kind, name, "modified", now.path, was.path, fields))
+    return diffs

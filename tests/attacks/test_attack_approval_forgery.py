@@ -319,7 +319,8 @@ def test_approved_by_trailer_of_someone_removed_from_the_team_before_the_merge_d
         author="Admin <admin@acme.example>",
     )
     history.checkout("main")
-    history.merge("dave-leaves", "Merge pull request #2")
+    # The CAB approves the edit of its own record (record-owners): carol, who stays.
+    history.merge("dave-leaves", "Merge pull request #2\n\nApproved-by: Carol <carol@acme.example>\n")
     history.merge("approve", f"Merge pull request #3\n\n{TRAILERS}")
     report = _audit(run_cli, history)
     assert report["changes"][0]["approvals"] == ["carol@acme.example"]
