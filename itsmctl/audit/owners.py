@@ -132,15 +132,15 @@ class OwnerCount:
         not_counted = ignored(results)
         lacking = any(not result.satisfied for result in results)
         for who, why in not_counted:
-            if recorded.is_excluded(who):
-                # As for a change: an ignored self-approval is a note when the others' approvals were enough.
+            if lacking and recorded.is_excluded(who):
+                # Part of the violation. When the others' approvals were enough, review ignored it and so does
+                # the audit: a note per change already says so when the merge authorised one.
                 edited = shown([ref for result in results for ref in result.need.records])
                 findings.append(
                     self._finding(
                         SELF_RULE,
-                        Severity.ERROR if lacking else Severity.INFO,
-                        f"{who} approved the edit of {edited}, but {why}"
-                        + ("" if lacking else "; not counted, and the others' approvals were enough"),
+                        Severity.ERROR,
+                        f"{who} approved the edit of {edited}, but {why}",
                         results[0].need,
                         "segregation of duties: the requester and the authors may not approve",
                     )

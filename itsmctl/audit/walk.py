@@ -30,7 +30,7 @@ from itsmctl.audit.owners import OwnedEdits, OwnerCount
 from itsmctl.audit.trust import NOT_CHECKED, TRUSTED
 from itsmctl.findings import Finding, sort_findings
 from itsmctl.flow.approvals import ApprovalNeed
-from itsmctl.flow.identities import NOBODY_TIED, Identities, identities_of
+from itsmctl.flow.identities import NOBODY_TIED, Identities, identities_of, team_ties_in
 from itsmctl.flow.templates import template_match
 from itsmctl.load.discover import RECORD_ROOTS
 from itsmctl.load.discover import is_record_file as is_record_path
@@ -49,7 +49,7 @@ from itsmctl.vcs.log import (
     iter_first_parent_commits,
     later_on_refs,
 )
-from itsmctl.vcs.mailmap import read_mailmap
+from itsmctl.vcs.mailmap import mailmap_history
 
 _BATCH_COMMITS = 2000
 # A symlink's records are its target's, replayed at the target's path; a submodule holds none.
@@ -104,7 +104,7 @@ class _Walk:
     invalid_policies: set[str] = field(default_factory=set)
     first: bool = True
     blobs: dict[str, bytes] = field(default_factory=dict)
-    # The audited revision's .mailmap: who is one person under several names (flow.identities).
+    # Every .mailmap in the audited history: who is one person under several names (flow.identities).
     mailmap: Identities = NOBODY_TIED
 
     def plain_via(self, commit: CommitInfo) -> str:
@@ -167,7 +167,9 @@ class _Walk:
             policy_doubts[change.path] = self._policy_in_doubt(old_path, records, problems)
             updates.append((change.path, records))
             after.update(changes_in(records))
-        trusted = Snapshot.of(self.live.catalog, self.invalid_policies, self.mailmap)
+        # Team aliases as the commit leaves them count too: plan reads the head's (ties only ever exclude).
+        new_ties = team_ties_in(records for _, records in updates)
+        trusted = Snapshot.of(self.live.catalog, self.invalid_policies, self.mailmap.joined(new_ties))
         self.notes.seen_at(commit.sha, trusted.policies)
         for path, doubt in policy_doubts.items():
             (self.invalid_policies.add if doubt else self.invalid_policies.discard)(path)
@@ -359,7 +361,7 @@ def run_audit(repo: git.Repo, rev: str = "HEAD") -> AuditReport:
     head = resolve_commit(repo, rev)
     notes = EvidenceNotes(repo)
     walk = _Walk(repo, notes, MergedAuthors(repo, head.hexsha))
-    walk.mailmap = identities_of((), (read_mailmap(repo, head.hexsha),))
+    walk.mailmap = identities_of((), mailmap_history(repo, head.hexsha))
     commits = 0
     batch: list[CommitInfo] = []
 

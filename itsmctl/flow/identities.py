@@ -31,6 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from itsmctl.model.catalog import Catalog
+from itsmctl.model.kinds import Team
+from itsmctl.model.record import Record
 
 GITHUB_NOREPLY = "users.noreply.github.com"
 _LOGIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38})$")
@@ -156,4 +158,12 @@ def identities_of(catalogs: Iterable[Catalog], mailmaps: Iterable[str]) -> Ident
     """The ties that the Teams of every catalog and every ``.mailmap`` text make, together."""
     ties = [tie for catalog in catalogs for tie in catalog_ties(catalog)]
     ties += [tie for text in mailmaps for tie in mailmap_ties(text)]
+    return Identities.tying(ties) if ties else NOBODY_TIED
+
+
+def team_ties_in(files: Iterable[Iterable[Record]]) -> Identities:
+    """The ties the Team records among ``files`` make (the audit's view of what a commit brings)."""
+    ties = [
+        tie for records in files for r in records if isinstance(r.typed, Team) for tie in team_ties(r.typed.aliases)
+    ]
     return Identities.tying(ties) if ties else NOBODY_TIED

@@ -64,8 +64,8 @@ def test_a_merge_that_only_edits_cmdb_records_needs_their_owner(history: History
         ),
         # carol is not in ops.
         ("Alice <alice@acme.example>", "Approved-by: Carol <carol@acme.example>\n", ["missing-approval"]),
-        # olivia approved; alice's own approval is ignored, a note at most (as for a change).
-        ("Alice <alice@acme.example>", OPS_APPROVES + "Approved-by: Alice <alice@acme.example>\n", ["self-approval"]),
+        # olivia approved; alice's own approval is ignored, as review ignores it.
+        ("Alice <alice@acme.example>", OPS_APPROVES + "Approved-by: Alice <alice@acme.example>\n", []),
         # olivia wrote the edit herself: alice approves.
         ("Olivia <olivia@acme.example>", "Approved-by: Alice <alice@acme.example>\n", []),
     ],
