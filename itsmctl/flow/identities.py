@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Team
@@ -54,6 +55,17 @@ def login_of_address(address: str) -> str:
 
 def _is_login(identity: str) -> bool:
     return "@" not in identity and bool(_LOGIN.match(identity))
+
+
+@lru_cache(maxsize=4096)
+def _own_keys(who: str) -> tuple[frozenset[str], frozenset[str]]:
+    """One (normalised) identity's keys as excluded and as approver (see ``Identities._keys``)."""
+    if "@" in who:
+        login = login_of_address(who)
+        return frozenset({f"id:{who}", f"id:{login}"}), frozenset({f"id:{who}", f"local:{login}"})
+    if _is_login(who):
+        return frozenset({f"id:{who}", f"local:{who}"}), frozenset({f"id:{who}"})
+    return frozenset({f"id:{who}"}), frozenset({f"id:{who}"})
 
 
 @dataclass(frozen=True)
@@ -96,19 +108,13 @@ class Identities:
         who = _normal(identity)
         return self.groups.get(who, frozenset({who}))
 
-    def _keys(self, identity: str) -> tuple[set[str], set[str]]:
+    def _keys(self, identity: str) -> tuple[frozenset[str], frozenset[str]]:
         """(as excluded, as approver): two identities are one person when one's first meets the other's second."""
-        excluded: set[str] = set()
-        approver: set[str] = set()
-        for who in self.group(identity):
-            excluded.add(f"id:{who}")
-            approver.add(f"id:{who}")
-            if "@" in who:
-                excluded.add(f"id:{login_of_address(who)}")  # a login of that name
-                approver.add(f"local:{login_of_address(who)}")
-            elif _is_login(who):
-                excluded.add(f"local:{who}")  # an address with that local part
-        return excluded, approver
+        group = self.groups.get(_normal(identity))
+        if group is None:
+            return _own_keys(_normal(identity))
+        keys = [_own_keys(who) for who in group]
+        return frozenset().union(*(k[0] for k in keys)), frozenset().union(*(k[1] for k in keys))
 
     def same_person(self, one: str, other: str) -> bool:
         one_excluded, one_approver = self._keys(one)
@@ -151,7 +157,7 @@ def team_ties(aliases: dict[str, tuple[str, ...]]) -> list[frozenset[str]]:
 
 def catalog_ties(catalog: Catalog) -> list[frozenset[str]]:
     """Every Team's ``spec.aliases`` in a catalog."""
-    return [tie for team in catalog.teams.values() for tie in team_ties(team.aliases)]
+    return [tie for team in catalog.teams.values() if team.aliases for tie in team_ties(team.aliases)]
 
 
 def identities_of(catalogs: Iterable[Catalog], mailmaps: Iterable[str]) -> Identities:
