@@ -101,6 +101,18 @@ class Plan:
     # Who is one person under several names, for excluding requesters and authors (``flow.identities``).
     identities: Identities = NOBODY_TIED
 
+    def invalid_base_policies(self) -> list[str]:
+        """Files of the base branch whose Policy does not load, when the pull request authorises a change.
+
+        An invalid Policy has no typed view and would simply not apply: one that a new itsmctl
+        reads differently (``allowSelfApproval: no`` is the text "no" in YAML 1.2) must not turn
+        into a pull request that needs no approval. ``review`` and ``plan --approvals trailers``
+        fail closed on it, as the audit does.
+        """
+        if not any(item.grants_authorisation for item in self.changes):
+            return []  # nothing is authorised here: the requirements are not needed now
+        return sorted({r.path for r in self.trusted_catalog.records if r.kind == "Policy" and r.typed is None})
+
 
 def _changed_paths(repo: git.Repo, old: str, new: str) -> set[str]:
     """Paths that differ between two commits (both sides of a rename)."""

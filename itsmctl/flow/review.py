@@ -56,15 +56,8 @@ class ReviewOutcome:
         )
 
     def invalid_policies(self) -> list[str]:
-        """Policies of the trusted catalog that do not load, so the approvals they require are unknown.
-
-        An invalid Policy has no typed view and would simply not apply: one that a new
-        itsmctl reads differently (``allowSelfApproval: no`` is the text "no" in YAML 1.2)
-        must not turn into a pull request that needs no approval. It fails closed instead.
-        """
-        if not any(item.grants_authorisation for item in self.plan.changes):
-            return []  # nothing is authorised here: the requirements are not needed now
-        return sorted({r.path for r in self.plan.trusted_catalog.records if r.kind == "Policy" and r.typed is None})
+        """Policies of the trusted catalog that do not load, so the approvals they require are unknown."""
+        return self.plan.invalid_base_policies()
 
     @property
     def satisfied(self) -> bool:

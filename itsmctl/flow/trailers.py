@@ -95,6 +95,16 @@ def trailer_check(repo: git.Repo, plan: Plan) -> TrailerCheck:
                         "add Approved-by: Name <email> trailers from team members to the merge commit",
                     )
                 )
+    for path in plan.invalid_base_policies():
+        findings.append(
+            Finding(
+                MISSING_RULE,
+                Severity.ERROR,
+                "a Policy on the base branch is invalid, so the approvals it requires are unknown",
+                Location(path),
+                "fix the policy on the base branch first",
+            )
+        )
     for result in record_results:
         if not result.satisfied:
             findings.append(

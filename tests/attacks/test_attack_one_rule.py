@@ -205,3 +205,41 @@ def test_review_evidence_and_audit_count_the_same_approvals(  # type: ignore[no-
     owners_ok = received["recordOwners"]["satisfied"]
     owner_findings = [f for f in report["findings"] if "service:shop" in f["message"]]
     assert owners_ok is (owner_findings == []), owner_findings
+
+
+def test_an_invalid_base_policy_fails_plan_with_trailers_as_it_fails_review_and_audit(  # type: ignore[no-untyped-def]
+    tmp_path: Path, github: GitHubEmulator, run_cli
+) -> None:
+    """`allowSelfApproval: no` is the text "no" in YAML 1.2: the policy does not load, and what it required is
+    unknown. review and audit failed closed; plan --approvals trailers counted only the policies that load."""
+    broken = POLICY.replace("    - id: cab\n", "    - id: cab\n      allowSelfApproval: no\n")
+    repo = GitRepo(tmp_path / "repo")
+    base = repo.commit(
+        "catalog",
+        {
+            "catalog/all.yaml": _catalog(OPS, CAB, 2),
+            "policies/p.yaml": broken,
+            "changes/chg-1.yaml": _change("chg-1", "requested", "alice@acme.example"),
+        },
+    )
+    repo.branch("work")
+    head = repo.commit(
+        "approve chg-1, and 'fix' the policy by emptying it (it has no owner)",
+        {
+            "changes/chg-1.yaml": _change("chg-1", "approved", "alice@acme.example"),
+            "policies/p.yaml": "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec: {}\n",
+        },
+        author=PEOPLE["bob"],
+    )
+    repo.checkout("main")
+    repo.merge("work", "Merge work\n\nApproved-by: Olivia <olivia@acme.example>\n")
+    plan = _plan(run_cli, repo)
+    assert [(f["rule"], f["path"]) for f in plan["findings"] if f["severity"] == "error"] == [
+        ("missing-approval", "policies/p.yaml")
+    ]
+    assert any(f["rule"] == "missing-approval" for f in _audit(run_cli, repo)["findings"])
+    github.add_pull(7, "alice", head, base)
+    github.review(7, "olivia", "APPROVED", head)
+    review = run_cli("-C", str(repo.root), "review", "--pr", "7", "--format", "json")
+    assert review.exit_code == 1
+    assert json.loads(review.stdout)["missing"][0].startswith("policies/p.yaml: a Policy there is invalid")
