@@ -345,10 +345,10 @@ class _Walk:
             if claim.fallback == "direct commit":
                 needs = self.owner_needs.get(claim.commit.sha, [])
                 self.findings.append(checks.direct_commit(claim.commit, claim.paths, needs))
-        for count in self.owner_counts:
-            if relabel.get(count.commit) == "direct commit":
+        for owners in self.owner_counts:
+            if relabel.get(owners.commit) == "direct commit":
                 continue  # its direct-commit finding names the records and their owners
-            self.findings.extend(count.resolve(self.notes.believed(count.commit) if count.has_note else None))
+            self.findings.extend(owners.resolve(self.notes.believed(owners.commit) if owners.has_note else None))
         if relabel:
             for trail in self.trails.values():
                 trail.transitions = [
