@@ -162,3 +162,23 @@ def test_review_fails_a_new_lenient_policy_without_the_policy_owners(  # type: i
     repo.commit("lenient weights", {"policies/lenient.yaml": LENIENT})
     assert _review(run_cli, repo, github, ("bob",)).exit_code == 1
     assert _review(run_cli, repo, github, ("dave",)).exit_code == 0
+
+
+@pytest.mark.parametrize(("trailer", "passes"), [("", False), ("Approved-by: Carol <carol@acme.example>\n", True)])
+def test_plan_with_trailers_and_audit_ask_the_freeze_owner_too(
+    tmp_path: Path, run_cli, trailer: str, passes: bool
+) -> None:  # type: ignore[no-untyped-def]
+    repo = GitRepo(tmp_path / "repo")
+    cab = "apiVersion: itsm/v1\nkind: Team\nmetadata: {name: cab}\nspec: {members: [carol@acme.example]}\n"
+    repo.commit("catalog", {"catalog/teams.yaml": cab, "catalog/freeze.yaml": FREEZE})
+    repo.branch("thaw")
+    repo.commit("thaw", {"catalog/freeze.yaml": None}, author="Mallory <mallory@acme.example>")
+    repo.checkout("main")
+    repo.merge("thaw", f"Merge thaw\n\n{trailer}" if trailer else "Merge thaw")
+    plan = run_cli("-C", str(repo.root), "plan", "--base", "HEAD^1", "--head", "HEAD", "--approvals", "trailers")
+    assert (plan.exit_code == 0) is passes, plan.stdout
+    audit = run_cli("-C", str(repo.root), "audit", "--format", "json", "--fail-on-violation")
+    assert (audit.exit_code == 0) is passes, audit.stdout
+    if not passes:
+        (finding,) = json.loads(audit.stdout)["findings"]
+        assert finding["rule"] == "missing-approval" and "freeze:december" in finding["message"]
