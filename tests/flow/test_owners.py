@@ -6,7 +6,7 @@ import pytest
 
 from itsmctl.findings import Severity
 from itsmctl.flow.diff import FieldChange, RecordDiff
-from itsmctl.flow.owners import REQUIREMENT, base_owners, record_owner_needs
+from itsmctl.flow.owners import REQUIREMENT, base_owners, owned_record_diffs, record_owner_needs
 from itsmctl.validation import check_loaded
 from tests.conftest import GOLD_SLA, change, ci, load_text, service, team
 from tests.slm.test_compliance import incident
@@ -153,3 +153,13 @@ def test_a_policy_or_freeze_owner_is_a_team_reference() -> None:
     )
     rules = sorted(f.rule for f in check_loaded(loaded).findings if f.severity == Severity.ERROR)
     assert rules == ["dangling-reference", "wrong-kind-reference"]
+
+
+def test_owned_record_diffs_see_a_type_change_and_ignore_untouched_records() -> None:
+    """The audit diffs every touched file: unchanged records are no edit, but 1 -> true is (1 == True in Python)."""
+    before = load_text(team("ops"), service("shop", extra="  customerFacing: 1\n"), service("cart")).catalog.records
+    after = load_text(team("ops"), service("shop", extra="  customerFacing: true\n"), service("cart")).catalog.records
+    (diff,) = owned_record_diffs(before, after)
+    assert (diff.kind, diff.name, diff.action) == ("Service", "shop", "modified")
+    assert [f.path for f in diff.fields] == ["spec.customerFacing"]
+    assert owned_record_diffs(before, before) == []
