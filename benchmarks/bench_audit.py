@@ -5,7 +5,9 @@
 Builds, with `git fast-import`, a history of the example catalog and policies
 plus --changes change files that move through their lifecycle in pull requests
 (a branch commit and a merge with Approved-by trailers each), until the history
-has --commits commits. With --notes, every merge that approves a change also
+has --commits commits. Every --cmdb-every'th pull request also edits a CI in a
+20-CI file, approved by its owner's trailer, so the audit's record-owners check
+(a diff of the file's records and a count of the owners' approvals) runs too. With --notes, every merge that approves a change also
 carries an evidence note (one notes commit each, as `evidence record` makes them,
 written by the bot a Policy names in spec.evidence.writers), so the audit also
 reads the notes, walks the notes ref's history and judges every note. Both
@@ -59,7 +61,8 @@ def _blob(path: str, data: bytes) -> bytes:
 
 def _note(merge: str, head: str, number: int) -> bytes:
     approvals = [
-        {"identity": who, "commit": head, "submitted_at": ""} for who in ("carol@acme.example", "dave@acme.example")
+        {"identity": who, "commit": head, "submitted_at": ""}
+        for who in ("carol@acme.example", "dave@acme.example", "olivia@acme.example")
     ]
     body = {
         "repository": "acme/itsm",
@@ -74,7 +77,25 @@ def _note(merge: str, head: str, number: int) -> bytes:
     return json.dumps({"itsmctlEvidence": body}).encode()
 
 
-def build(out: Path, commits: int, changes: int, seed: int = 5, notes: bool = False) -> None:
+BENCH_CIS = 20
+
+
+def _cmdb(edited: int = -1, version: int = 0) -> bytes:
+    """A file of CIs owned by a team that approves with trailers; ``edited`` carries ``version`` in a label."""
+    parts = [
+        b"apiVersion: itsm/v1\nkind: Team\nmetadata: {name: trailer-ops}\n"
+        b"spec: {members: [olivia@acme.example, oscar@acme.example]}\n"
+    ]
+    for index in range(BENCH_CIS):
+        label = f"{{rev: v{version}}}" if index == edited else "{rev: v0}"
+        parts.append(
+            f"apiVersion: itsm/v1\nkind: ConfigurationItem\nmetadata: {{name: bench-host-{index:03d}, labels: {label}}}\n"
+            "spec: {type: host, owner: team:trailer-ops, environment: production}\n".encode()
+        )
+    return b"---\n".join(parts)
+
+
+def build(out: Path, commits: int, changes: int, seed: int = 5, notes: bool = False, cmdb_every: int = 0) -> None:
     if out.exists():
         shutil.rmtree(out)
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
@@ -119,8 +140,11 @@ def build(out: Path, commits: int, changes: int, seed: int = 5, notes: bool = Fa
             + (b"  evidence: {writers: [bot@acme.example]}\n" if notes else b"")
         ),
     )
+    if cmdb_every:
+        files += _blob("catalog/bench-cmdb.yaml", _cmdb())
     mark = 1
     commit("refs/heads/main", mark, "initial import", files, None, None, "Admin <admin@acme.example>")
+    pulls = 0
     main_mark, total = mark, 1
     stage = [0] * changes
     noted: list[tuple[int, int, int]] = []  # (merge mark, head mark, pull request)
@@ -135,6 +159,10 @@ def build(out: Path, commits: int, changes: int, seed: int = 5, notes: bool = Fa
         name = f"chg-202601{(index % 28) + 1:02d}-{index:04x}"
         data = _change(name, status, (index % 28) + 1, targets[index % len(targets)])
         change_file = _blob(f"changes/{name}.yaml", data)
+        pulls += 1
+        if cmdb_every and pulls % cmdb_every == 0:
+            change_file += _blob("catalog/bench-cmdb.yaml", _cmdb(pulls % BENCH_CIS, pulls))
+            trailers += "Approved-by: Olivia <olivia@acme.example>\n"
         mark += 1
         commit(
             f"refs/heads/pr-{mark}",
@@ -195,8 +223,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "out" / "audit-repo")
     parser.add_argument("--notes", action="store_true", help="an evidence note on every approving merge")
+    parser.add_argument("--cmdb-every", type=int, default=10, help="every Nth pull request also edits a CI (0: never)")
     args = parser.parse_args()
-    build(args.out, args.commits, args.changes, notes=args.notes)
+    build(args.out, args.commits, args.changes, notes=args.notes, cmdb_every=args.cmdb_every)
     count = subprocess.run(
         ["git", "-C", str(args.out), "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()

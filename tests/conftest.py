@@ -114,9 +114,10 @@ def change(
     )
 
 
-def approval_policy(require: str = "[{team: team:cab, count: 2}]") -> str:
-    """A Policy whose only content is one approval requirement for every change."""
+def approval_policy(require: str = "[{team: team:cab, count: 2}]", owner: str | None = None) -> str:
+    """A Policy whose only content is one approval requirement for every change (and ``owner``, if given)."""
     return (
         "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec:\n"
-        f"  approvals:\n    - id: cab\n      require: {require}\n"
+        + (f"  owner: {owner}\n" if owner else "")
+        + f"  approvals:\n    - id: cab\n      require: {require}\n"
     )

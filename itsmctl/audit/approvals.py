@@ -31,6 +31,7 @@ from itsmctl.flow.approvals import (
     stricter_approvals,
 )
 from itsmctl.flow.baseline import with_maxima
+from itsmctl.flow.identities import NOBODY_TIED, Identities, identities_of
 from itsmctl.flow.trailers import merge_exclusions, trailer_approvals
 from itsmctl.load.locate import Locator
 from itsmctl.model.catalog import Catalog
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 SELF_RULE = "self-approval"
 MISSING_RULE = "missing-approval"
-_NO_NOTE = ""
+NO_NOTE = ""
 _READINGS = ("the catalog at the commit", "the catalog before the commit")
 _LOCATOR = Locator()
 
@@ -61,14 +62,19 @@ class Snapshot:
     owners: dict[str, str]
     # Files whose Policy did not load: what they required is unknown (see ApprovalCount.resolve).
     invalid_policies: tuple[str, ...] = ()
+    # Who is one person under several names (Team aliases then, the audited revision's .mailmap).
+    identities: Identities = NOBODY_TIED
 
     @classmethod
-    def of(cls, catalog: Catalog, invalid_policies: Iterable[str] = ()) -> Snapshot:
+    def of(cls, catalog: Catalog, invalid_policies: Iterable[str] = (), mailmap: Identities = NOBODY_TIED) -> Snapshot:
         members = {f"team:{name}": frozenset(m.lower() for m in team.members) for name, team in catalog.teams.items()}
         github = {f"team:{name}": team.github_team.lower() for name, team in catalog.teams.items() if team.github_team}
         owners = {f"service:{n}": s.owner for n, s in catalog.services.items()}
         owners.update({f"ci:{n}": c.owner for n, c in catalog.cis.items()})
-        return cls(tuple(catalog.policies.values()), members, github, owners, tuple(sorted(invalid_policies)))
+        identities = identities_of((catalog,), ()).joined(mailmap)
+        return cls(
+            tuple(catalog.policies.values()), members, github, owners, tuple(sorted(invalid_policies)), identities
+        )
 
     def owner_of(self, ref: str) -> str | None:
         return self.owners.get(ref)
@@ -85,13 +91,34 @@ class Recorded:
     excluded: dict[str, str]
     source: str | None
     is_member: Membership
+    identities: Identities = NOBODY_TIED
+
+    def count(self, needs: list[ApprovalNeed], requesters: Iterable[str]) -> list[NeedResult]:
+        return count_approvals(
+            needs, self.approvals, self.excluded, self.is_member, requesters=requesters, identities=self.identities
+        )
+
+    def is_excluded(self, identity: str) -> bool:
+        return self.identities.matching(identity, self.excluded) is not None
+
+
+def requested(change: Change) -> dict[str, str]:
+    """The requester of a change may not approve it."""
+    return {change.requester.lower(): f"requested {change.name} (no self-approval)"}
 
 
 def from_note(
-    commit: CommitInfo, evidence: Evidence, writer: NoteWriter | None, change: Change, trusted: Snapshot, github: bool
+    commit: CommitInfo,
+    evidence: Evidence,
+    writer: NoteWriter | None,
+    requesters: dict[str, str],
+    trusted: Snapshot,
+    github: bool,
 ) -> Recorded:
-    """The note's approvals; ``github``: whether its record of GitHub team memberships is believed."""
-    excluded = {change.requester.lower(): f"requested {change.name} (no self-approval)"}
+    """The note's approvals; ``github``: whether its record of GitHub team memberships is believed.
+
+    ``requesters`` maps the requesters of what is approved to why they may not approve it."""
+    excluded = dict(requesters)
     if evidence.author:
         excluded.setdefault(evidence.author.lower(), "opened the pull request (no self-approval)")
     # Only approvals of the head that was merged count, as in review. For a merge that head is its
@@ -110,14 +137,16 @@ def from_note(
         slug = trusted.github_teams.get(team)
         return slug is not None and (identity, team, slug) in from_github
 
-    return Recorded(approvals, excluded, "review evidence", is_member)
+    return Recorded(approvals, excluded, "review evidence", is_member, trusted.identities)
 
 
-def from_trailers(commit: CommitInfo, change: Change, trusted: Snapshot, authors: MergedAuthors) -> Recorded:
+def from_trailers(
+    commit: CommitInfo, requesters: dict[str, str], trusted: Snapshot, authors: MergedAuthors
+) -> Recorded:
     """``Approved-by`` trailers of a merge, read as ``plan --approvals trailers`` reads them."""
-    excluded = {change.requester.lower(): f"requested {change.name} (no self-approval)"}
+    excluded = dict(requesters)
     if not commit.is_merge:  # trailers on an ordinary commit are text anyone could write
-        return Recorded([], excluded, None, trusted.is_member)
+        return Recorded([], excluded, None, trusted.is_member, trusted.identities)
     approvals = trailer_approvals(
         commit.message, commit.author_email, commit.committer_email, f"merge {commit.sha[:12]}"
     )
@@ -125,7 +154,7 @@ def from_trailers(commit: CommitInfo, change: Change, trusted: Snapshot, authors
     merged = authors.of(commit) if approvals else frozenset()
     for identity, why in merge_exclusions(commit.author_email, merged).items():
         excluded.setdefault(identity, why)
-    return Recorded(approvals, excluded, "trailers" if approvals else None, trusted.is_member)
+    return Recorded(approvals, excluded, "trailers" if approvals else None, trusted.is_member, trusted.identities)
 
 
 @dataclass
@@ -173,11 +202,8 @@ class ApprovalCount:
         readings = [RiskBasis(r.level, r.score, source) for r, source in zip(risks, _READINGS, strict=False)]
         owners = (trusted.owner_of, live.catalog.owner_of)
         needs = stricter_approvals(change, policies, owners, with_maxima(readings))
-        counted = {
-            verdict: (r, count_approvals(needs, r.approvals, r.excluded, r.is_member, requesters=[change.requester]))
-            for verdict, r in recorded.items()
-        }
-        note = commit.sha if _NO_NOTE not in recorded else None
+        counted = {verdict: (r, r.count(needs, [change.requester])) for verdict, r in recorded.items()}
+        note = commit.sha if NO_NOTE not in recorded else None
         return cls(
             change.name,
             change.requester,
@@ -193,7 +219,7 @@ class ApprovalCount:
     def resolve(self, trust: NoteTrust | None) -> ApprovalCheck:
         if self.template is not None:
             return ApprovalCheck([], [], "standard change template")
-        verdict = _NO_NOTE if self.note is None else (trust.verdict if trust is not None else UNTRUSTED)
+        verdict = NO_NOTE if self.note is None else (trust.verdict if trust is not None else UNTRUSTED)
         recorded, results = self.counted[verdict]
         source = recorded.source
         if verdict == UNTRUSTED and self.note is not None:
@@ -210,20 +236,10 @@ class ApprovalCount:
                     "fix the policy; the approvals of changes authorised meanwhile need a manual review",
                 )
             )
-        counted = {who.lower() for result in results for who in result.approvers}
-        reasons: dict[str, list[str]] = {}
-        names: dict[str, str] = {}
-        for result in results:
-            for identity, why in result.rejected:
-                if identity.lower() not in counted:
-                    names.setdefault(identity.lower(), identity)
-                    reasons.setdefault(identity.lower(), [])
-                    if why not in reasons[identity.lower()]:
-                        reasons[identity.lower()].append(why)
-        check.ignored = [(names[who], "; ".join(whys)) for who, whys in reasons.items()]
+        check.ignored = ignored(results)
         lacking = any(not result.satisfied for result in results)
         for who, why in check.ignored:
-            if who.lower() in recorded.excluded:
+            if recorded.is_excluded(who):
                 # Review ignores such an approval and goes by the others: so does the audit, unless
                 # the others were not enough (then the attempt is part of the violation).
                 check.findings.append(
@@ -257,18 +273,41 @@ class ApprovalCount:
 
 def variants(
     commit: CommitInfo,
-    change: Change,
+    requesters: dict[str, str],
     trusted: Snapshot,
     evidence: Evidence | None,
     writer: NoteWriter | None,
     authors: MergedAuthors,
 ) -> dict[str, Recorded]:
-    """What is recorded for the authorisation, per verdict its note may get (one entry without a note)."""
-    trailers = from_trailers(commit, change, trusted, authors)
+    """What is recorded for an authorisation (or an edit of owned records) at ``commit``, per verdict its note
+    may get (one entry without a note); ``requesters``: who requested what is approved, and why they are out."""
+    trailers = from_trailers(commit, requesters, trusted, authors)
     if evidence is None:
-        return {_NO_NOTE: trailers}
+        return {NO_NOTE: trailers}
     return {
-        TRUSTED: from_note(commit, evidence, writer, change, trusted, github=True),
-        NOT_CHECKED: from_note(commit, evidence, writer, change, trusted, github=False),
+        TRUSTED: from_note(commit, evidence, writer, requesters, trusted, github=True),
+        NOT_CHECKED: from_note(commit, evidence, writer, requesters, trusted, github=False),
         UNTRUSTED: trailers,  # a note that is not evidence leaves what the merge itself records
     }
+
+
+def verdict_of(recorded: dict[str, Recorded], trust: NoteTrust | None) -> str:
+    """Which of ``variants`` counts, once the note (if any) is judged."""
+    if NO_NOTE in recorded:
+        return NO_NOTE
+    return trust.verdict if trust is not None else UNTRUSTED
+
+
+def ignored(results: list[NeedResult]) -> list[tuple[str, str]]:
+    """(identity, why) of the approvals that counted for no need, each once with every reason."""
+    counted = {who.lower() for result in results for who in result.approvers}
+    reasons: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for result in results:
+        for identity, why in result.rejected:
+            if identity.lower() not in counted:
+                names.setdefault(identity.lower(), identity)
+                reasons.setdefault(identity.lower(), [])
+                if why not in reasons[identity.lower()]:
+                    reasons[identity.lower()].append(why)
+    return [(names[who], "; ".join(whys)) for who, whys in reasons.items()]

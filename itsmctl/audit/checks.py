@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from itsmctl.findings import Finding, Location, Severity
+from itsmctl.flow.approvals import ApprovalNeed
 from itsmctl.flow.diff import diff_values
 from itsmctl.flow.lifecycle import SCOPE_FIELDS, check_transition, edited_scope
 from itsmctl.flow.plan import SCOPE_RULE, TRANSITION_RULE
@@ -117,13 +119,23 @@ def closing(commit: CommitInfo, change: Change, approved: Window | None, live: L
     return findings
 
 
-def direct_commit(commit: CommitInfo, paths: list[str]) -> Finding:
+def direct_commit(commit: CommitInfo, paths: list[str], owners: Sequence[ApprovalNeed] = ()) -> Finding:
+    """Records changed without a pull request. A direct commit carries nobody's approval, so when it edits owned
+    records this one finding names them and their owners (rather than a missing-approval finding besides)."""
     shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    message = (
+        f"{commit.sha[:12]} by {commit.author} changed {shown} directly on the branch, without a merge or pull request"
+    )
+    details: dict[str, object] = {"commit": commit.sha, "paths": paths}
+    if owners:
+        edits = "; ".join(f"{', '.join(need.records[:5])} (owned by {need.team})" for need in owners)
+        message += f"; it edits owned records without their owners' approval: {edits}"
+        details["owners"] = [{"team": need.team, "records": list(need.records)} for need in owners]
     return Finding(
         "direct-commit",
         Severity.ERROR,
-        f"{commit.sha[:12]} by {commit.author} changed {shown} directly on the branch, without a merge or pull request",
+        message,
         Location(paths[0]),
         "changes to records go through pull requests",
-        {"commit": commit.sha, "paths": paths},
+        details,
     )

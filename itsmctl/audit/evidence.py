@@ -19,7 +19,7 @@ from itsmctl.flow.approvals import team_members
 from itsmctl.flow.review import ReviewOutcome, approvals_from_reviews
 from itsmctl.model.kinds import Team
 
-FORMAT_VERSION = 2  # 2: memberships
+FORMAT_VERSION = 3  # 2: memberships; 3: record_owners
 
 
 @dataclass
@@ -51,6 +51,18 @@ class ChangeEvidence:
 
 
 @dataclass
+class RecordOwnersEvidence:
+    """The owners of records the pull request edited (``record-owners``): who of them approved the merged head."""
+
+    requirement: str
+    team: str
+    count: int
+    records: list[str]
+    approvers: list[str]
+    satisfied: bool
+
+
+@dataclass
 class Evidence:
     repository: str
     pull_request: int | None
@@ -63,6 +75,7 @@ class Evidence:
     approvals: list[RecordedApproval] = field(default_factory=list)
     changes: list[ChangeEvidence] = field(default_factory=list)
     memberships: list[RecordedMembership] = field(default_factory=list)
+    record_owners: list[RecordOwnersEvidence] = field(default_factory=list)
 
     def to_text(self) -> str:
         return json.dumps({"itsmctlEvidence": asdict(self)}, indent=2, sort_keys=True) + "\n"
@@ -79,7 +92,8 @@ def parse_evidence(raw: bytes) -> Evidence:
         approvals = [RecordedApproval(**a) for a in body.pop("approvals", [])]
         changes = [ChangeEvidence(**c) for c in body.pop("changes", [])]
         memberships = [RecordedMembership(**m) for m in body.pop("memberships", [])]
-        evidence = Evidence(**body, approvals=approvals, changes=changes, memberships=memberships)
+        owners = [RecordOwnersEvidence(**o) for o in body.pop("record_owners", [])]
+        evidence = Evidence(**body, approvals=approvals, changes=changes, memberships=memberships, record_owners=owners)
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
         raise EvidenceError(f"not an itsmctl evidence note ({type(error).__name__}: {error})") from None
     if not all(isinstance(a.identity, str) and isinstance(a.commit, str) for a in evidence.approvals):
@@ -111,15 +125,15 @@ def evidence_from_review(outcome: ReviewOutcome, repository: str, merge_commit: 
     trusted = outcome.plan.trusted_catalog
     memberships: dict[tuple[str, str], RecordedMembership] = {}
     checked_at = datetime.now(UTC).isoformat()
-    for item in outcome.plan.changes:
-        for result in outcome.results.get(item.change.name, []):
-            team = trusted.typed(result.need.team)
-            for identity in result.approvers:
-                # Counted, but not listed in the Team file: review asked GitHub (see flow.review.membership).
-                if identity.lower() not in team_members(trusted, result.need.team) and isinstance(team, Team):
-                    if team.github_team:
-                        key = (identity.lower(), result.need.team)
-                        memberships[key] = RecordedMembership(identity, result.need.team, team.github_team, checked_at)
+    counted = [result for item in outcome.plan.changes for result in outcome.results.get(item.change.name, [])]
+    for result in [*counted, *outcome.record_results]:
+        team = trusted.typed(result.need.team)
+        for identity in result.approvers:
+            # Counted, but not listed in the Team file: review asked GitHub (see flow.review.membership).
+            if identity.lower() not in team_members(trusted, result.need.team) and isinstance(team, Team):
+                if team.github_team:
+                    key = (identity.lower(), result.need.team)
+                    memberships[key] = RecordedMembership(identity, result.need.team, team.github_team, checked_at)
     for item in outcome.plan.changes:
         results = outcome.results.get(item.change.name, [])
         before, after = item.transition
@@ -144,4 +158,10 @@ def evidence_from_review(outcome: ReviewOutcome, repository: str, merge_commit: 
         approvals=recorded,
         changes=changes,
         memberships=list(memberships.values()),
+        record_owners=[
+            RecordOwnersEvidence(
+                r.need.requirement, r.need.team, r.need.count, list(r.need.records), list(r.approvers), r.satisfied
+            )
+            for r in outcome.record_results
+        ],
     )

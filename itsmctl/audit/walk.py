@@ -21,13 +21,16 @@ from datetime import datetime
 import git
 
 from itsmctl.audit import checks
-from itsmctl.audit.approvals import ApprovalCount, Snapshot, variants
+from itsmctl.audit.approvals import ApprovalCount, Snapshot, requested, variants
 from itsmctl.audit.invalid import InvalidFiles
 from itsmctl.audit.live import LiveCatalog, Problem, changes_in, parse_checked
 from itsmctl.audit.model import AuditReport, ChangeTrail, Transition
 from itsmctl.audit.notes import EvidenceNotes
+from itsmctl.audit.owners import OwnedEdits, OwnerCount
 from itsmctl.audit.trust import NOT_CHECKED, TRUSTED
 from itsmctl.findings import Finding, sort_findings
+from itsmctl.flow.approvals import ApprovalNeed
+from itsmctl.flow.identities import NOBODY_TIED, Identities, identities_of, team_ties_in
 from itsmctl.flow.templates import template_match
 from itsmctl.load.discover import RECORD_ROOTS
 from itsmctl.load.discover import is_record_file as is_record_path
@@ -46,6 +49,7 @@ from itsmctl.vcs.log import (
     iter_first_parent_commits,
     later_on_refs,
 )
+from itsmctl.vcs.mailmap import mailmap_history
 
 _BATCH_COMMITS = 2000
 # A symlink's records are its target's, replayed at the target's path; a submodule holds none.
@@ -93,10 +97,15 @@ class _Walk:
     unreadable: dict[str, tuple[str, Change]] = field(default_factory=dict)
     authorisations: list[tuple[ChangeTrail, ApprovalCount]] = field(default_factory=list)
     claims: list[_NoteClaim] = field(default_factory=list)
+    # Commits that edit owned records: what their owners had to approve, and what was recorded (audit.owners).
+    owner_needs: dict[str, list[ApprovalNeed]] = field(default_factory=dict)
+    owner_counts: list[OwnerCount] = field(default_factory=list)
     # Files that held a Policy and do not load now (an invalid Policy, or a file that is no YAML at all).
     invalid_policies: set[str] = field(default_factory=set)
     first: bool = True
     blobs: dict[str, bytes] = field(default_factory=dict)
+    # Every .mailmap in the audited history: who is one person under several names (flow.identities).
+    mailmap: Identities = NOBODY_TIED
 
     def plain_via(self, commit: CommitInfo) -> str:
         """How the commit came to the branch, going by git alone."""
@@ -134,8 +143,6 @@ class _Walk:
         if not files:
             return
         via = self.via(commit, [f.path for f in files])
-        if via == "direct commit":
-            self.findings.append(checks.direct_commit(commit, [f.path for f in files]))
         before: dict[str, Change] = {}
         came_from: dict[str, str] = {}
         after: dict[str, Change] = {}
@@ -160,11 +167,15 @@ class _Walk:
             policy_doubts[change.path] = self._policy_in_doubt(old_path, records, problems)
             updates.append((change.path, records))
             after.update(changes_in(records))
-        trusted = Snapshot.of(self.live.catalog, self.invalid_policies)
+        # Team aliases as the commit leaves them count too: plan reads the head's (ties only ever exclude).
+        new_ties = team_ties_in(records for _, records in updates)
+        trusted = Snapshot.of(self.live.catalog, self.invalid_policies, self.mailmap.joined(new_ties))
         self.notes.seen_at(commit.sha, trusted.policies)
         for path, doubt in policy_doubts.items():
             (self.invalid_policies.add if doubt else self.invalid_policies.discard)(path)
         base = self._read_base(before, after, updates)
+        edits = OwnedEdits.at(self.live, updates, before, after) if not self.first else OwnedEdits()
+        self._owners(commit, via, [f.path for f in files], trusted, edits)
         for path, records in updates:
             self.live.replace(path, records)
         for name in list(before):
@@ -181,6 +192,17 @@ class _Walk:
         for name in sorted(set(before) | set(after)):
             self.transition(commit, via, trusted, before.get(name), after.get(name), base.get(name))
         self.first = False
+
+    def _owners(self, commit: CommitInfo, via: str, paths: list[str], trusted: Snapshot, edits: OwnedEdits) -> None:
+        """What the commit's edits to owned records needed of their owners, and what it recorded (audit.owners)."""
+        if edits.needs:
+            self.owner_needs[commit.sha] = edits.needs
+        if via == "direct commit":
+            self.findings.append(checks.direct_commit(commit, paths, edits.needs))
+        elif edits.needs:
+            evidence, writer = self.notes.get(commit.sha), self.notes.writer(commit.sha)
+            recorded = variants(commit, edits.requesters, trusted, evidence, writer, self.authors)
+            self.owner_counts.append(OwnerCount.at(commit.sha, edits.needs, recorded, edits.requesters, edits.where))
 
     def _policy_in_doubt(self, old_path: str, records: list[Record], problems: list[Problem]) -> bool:
         """Whether a file's new version may hide a Policy: one that does not load, or a file that does not
@@ -288,7 +310,7 @@ class _Walk:
             self.approved_windows[change.name] = change.window
         risks, template = assessed
         recorded = variants(
-            commit, change, trusted, self.notes.get(commit.sha), self.notes.writer(commit.sha), self.authors
+            commit, requested(change), trusted, self.notes.get(commit.sha), self.notes.writer(commit.sha), self.authors
         )
         count = ApprovalCount.at(commit, change, risks, template, trusted, self.live, recorded)
         self.authorisations.append((trail, count))
@@ -321,7 +343,12 @@ class _Walk:
                 continue
             relabel[claim.commit.sha] = claim.fallback
             if claim.fallback == "direct commit":
-                self.findings.append(checks.direct_commit(claim.commit, claim.paths))
+                needs = self.owner_needs.get(claim.commit.sha, [])
+                self.findings.append(checks.direct_commit(claim.commit, claim.paths, needs))
+        for owners in self.owner_counts:
+            if relabel.get(owners.commit) == "direct commit":
+                continue  # its direct-commit finding names the records and their owners
+            self.findings.extend(owners.resolve(self.notes.believed(owners.commit) if owners.has_note else None))
         if relabel:
             for trail in self.trails.values():
                 trail.transitions = [
@@ -334,6 +361,7 @@ def run_audit(repo: git.Repo, rev: str = "HEAD") -> AuditReport:
     head = resolve_commit(repo, rev)
     notes = EvidenceNotes(repo)
     walk = _Walk(repo, notes, MergedAuthors(repo, head.hexsha))
+    walk.mailmap = identities_of((), mailmap_history(repo, head.hexsha))
     commits = 0
     batch: list[CommitInfo] = []
 

@@ -10,7 +10,7 @@ from itsmctl.cli.common import repository_root
 from itsmctl.cli.options import emit, fail_on_option, output_option, parse_severity
 from itsmctl.findings import exit_code_for, sort_findings
 from itsmctl.flow.plan import build_plan
-from itsmctl.flow.trailers import check_trailer_approvals
+from itsmctl.flow.trailers import trailer_check
 from itsmctl.report.plan import render_json, render_markdown, render_text
 from itsmctl.vcs.git import open_repository
 
@@ -39,13 +39,14 @@ def plan(base: str, head: str, output_format: str, approvals: str, fail_on: str,
     """
     repo = open_repository(repository_root())
     result = build_plan(repo, base, head)
-    received = None
+    received = record_received = None
     if approvals == "trailers":
-        received, missing = check_trailer_approvals(repo, result)
-        result.findings = sort_findings([*result.findings, *missing])
+        check = trailer_check(repo, result)
+        received, record_received = check.results, check.record_results
+        result.findings = sort_findings([*result.findings, *check.findings])
     if output_format == "text":
         text = render_text(result)
     else:
-        text = (render_json if output_format == "json" else render_markdown)(result, received)
+        text = (render_json if output_format == "json" else render_markdown)(result, received, record_received)
     emit(text, output)
     return exit_code_for(result.findings, parse_severity(fail_on))

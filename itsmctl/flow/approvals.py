@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from itsmctl.flow.identities import NOBODY_TIED, Identities
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Policy, Team
 from itsmctl.policy.cel import CelError, activation, compile_expression
@@ -268,20 +269,25 @@ def rejection(
     requesters: frozenset[str],
     excluded: dict[str, str],
     is_member: Membership,
+    identities: Identities = NOBODY_TIED,
 ) -> str | None:
     """Why ``approval`` does not count towards ``need``, or None when it counts.
 
     ``requesters`` (lower case) requested what is approved; ``excluded`` maps
     the identities that may not approve it (requesters, authors, merger) to why.
+    ``identities`` says which logins and addresses are one person: someone
+    excluded is excluded under every name of theirs (``flow.identities``).
     """
     who = approval.identity.lower()
     if approval.is_bot or who.endswith("[bot]"):  # a "[bot]" login is an app on GitHub, whatever else is claimed
         return "bots cannot approve"
     if not approval.current:
         return "approved an earlier commit; a new push needs a new approval"
-    if who in excluded and not need.allow_self:
-        return excluded[who]
-    if requesters & approval.recorded_by and not (who in requesters and need.allow_self):
+    same = identities.matching(who, excluded)
+    if same is not None and not need.allow_self:
+        return excluded[same] if same == who else f"{excluded[same]}; {who} is {same} (the same person)"
+    recorders = [recorder for recorder in approval.recorded_by if identities.matching(recorder, requesters)]
+    if recorders and not (identities.matching(who, requesters) and need.allow_self):
         # The requester wrote this approval down themselves: a claim, not evidence of anyone's approval.
         where = "an Approved-by trailer on a merge made by" if approval.source == "trailer" else "a note written by"
         return f"{where} the requester: their own claim, not evidence of an approval"
@@ -297,9 +303,14 @@ def count_approvals(
     is_member: Membership,
     *,
     requesters: Iterable[str],
+    identities: Identities = NOBODY_TIED,
 ) -> list[NeedResult]:
-    """Match approvals to needs; ``rejection`` decides for each approval and need."""
+    """Match approvals to needs; ``rejection`` decides for each approval and need.
+
+    One person counts once, under whichever of their names (``identities``) an approval counts.
+    """
     requested_by = frozenset(requester.lower() for requester in requesters)
+    excluded = {identity.lower(): why for identity, why in excluded.items()}
     results = []
     for need in needs:
         result = NeedResult(need)
@@ -309,7 +320,9 @@ def count_approvals(
             if who in seen:
                 continue
             seen.add(who)
-            why = rejection(approval, need, requested_by, excluded, is_member)
+            why = rejection(approval, need, requested_by, excluded, is_member, identities)
+            if why is None and (earlier := identities.matching(who, result.approvers)) is not None:
+                why = f"{earlier} already approved; {who} is the same person"
             if why is None:
                 result.approvers.append(approval.identity)
             else:

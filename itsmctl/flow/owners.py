@@ -12,9 +12,17 @@ an earlier head).
 Who owns what, read from the base branch so that a pull request cannot first
 hand a record to a team of its choosing:
 
-* Service, ConfigurationItem, StandardChange: ``spec.owner``;
+* Service, ConfigurationItem, StandardChange, Policy, Freeze: ``spec.owner``
+  (optional for Policy and Freeze: one without an owner needs nobody, and the
+  ``governance-owner`` rule warns about it);
 * Team: the team itself (its members on the base branch);
 * SLA: the owners of the services that use it on the base branch.
+
+A *new* Policy needs the owners of the base branch's policies (each team that
+owns one): it can lower every later change's bar without touching an existing
+record (``riskWeights`` that zero a factor, more ``evidence.writers``, looser
+``settings``). A new Freeze needs nobody: a freeze only ever stops changes or
+adds risk, and one that reuses an existing freeze's name is an edit of it.
 
 Changes and incidents are the history risk is computed from (and incidents
 the outages SLA reports count): *removing* one needs the owners, on the base
@@ -33,15 +41,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from itsmctl.flow.approvals import ApprovalNeed
-from itsmctl.flow.diff import RecordDiff
+from itsmctl.flow.diff import RecordDiff, diff_values
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Incident
+from itsmctl.model.record import Record
 from itsmctl.model.refs import NAME_PATTERN, PREFIX_OF_KIND
 
 REQUIREMENT = "record-owners"
-OWNED_KINDS = frozenset({"Service", "ConfigurationItem", "SLA", "Team", "StandardChange"})
+OWNED_KINDS = frozenset({"Service", "ConfigurationItem", "SLA", "Team", "StandardChange", "Policy", "Freeze"})
 HISTORY_KINDS = frozenset({"Change", "Incident"})  # only their removal needs the owners
 _SHOWN = 5  # records named in a label before "and N more"
+
+
+def _team_ref(owner: object) -> str | None:
+    # As written, it may be anything: only a well-formed team reference names an owner.
+    if isinstance(owner, str) and owner.startswith("team:") and NAME_PATTERN.match(owner.removeprefix("team:")):
+        return owner
+    return None
 
 
 def _declared_owner(catalog: Catalog, ref: str) -> str | None:
@@ -49,10 +65,14 @@ def _declared_owner(catalog: Catalog, ref: str) -> str | None:
     owner = getattr(catalog.typed(ref), "owner", None)
     if owner is None and (record := catalog.by_ref.get(ref)) is not None:
         owner = record.spec.get("owner")
-    # As written, it may be anything: only a well-formed team reference names an owner.
-    if isinstance(owner, str) and owner.startswith("team:") and NAME_PATTERN.match(owner.removeprefix("team:")):
-        return owner
-    return None
+    return _team_ref(owner)
+
+
+def policy_owners(trusted: Catalog) -> list[str]:
+    """The teams that own some Policy on the base branch (as written, when one is invalid)."""
+    # by_ref, not records: the audit's live catalog keeps only the index current.
+    policies = [r for r in trusted.by_ref.values() if r.kind == "Policy"]
+    return sorted({owner for r in policies if (owner := _team_ref(r.spec.get("owner")))})
 
 
 def _what_it_is_about(catalog: Catalog, ref: str) -> tuple[str, ...]:
@@ -81,33 +101,84 @@ def base_owners(trusted: Catalog, kind: str, name: str) -> list[str]:
     return [owner] if owner else []
 
 
-def _label(team: str, refs: list[str]) -> str:
-    shown = ", ".join(refs[:_SHOWN]) + (f" and {len(refs) - _SHOWN} more" if len(refs) > _SHOWN else "")
-    return f"1 approval(s) from {team}, owner of the edited or removed {shown}"
+def _label(team: str, edited: list[str], added: list[str]) -> str:
+    label = f"1 approval(s) from {team}, owner of "
+    if edited:
+        label += f"the edited or removed {_shown(edited)}"
+    if added:
+        label += f"{', and of ' if edited else ''}the base branch's policies, for the new {_shown(added)}"
+    return label
+
+
+def _shown(refs: list[str]) -> str:
+    return ", ".join(refs[:_SHOWN]) + (f" and {len(refs) - _SHOWN} more" if len(refs) > _SHOWN else "")
 
 
 def record_owner_needs(diffs: Iterable[RecordDiff], trusted: Catalog) -> list[ApprovalNeed]:
-    """One need per owning team of the owned records the pull request edits, adds again, or removes."""
-    by_team: dict[str, list[str]] = {}
+    """One need per owning team of the owned records the pull request edits, adds again, or removes,
+    and of the base branch's policies when it adds a new one."""
+    edited: dict[str, set[str]] = {}
+    added: dict[str, set[str]] = {}
     for diff in diffs:
         if diff.kind not in OWNED_KINDS and not (diff.kind in HISTORY_KINDS and diff.action == "removed"):
             continue
         if diff.action == "modified" and not diff.fields:
             continue  # only moved to another file
+        ref = f"{PREFIX_OF_KIND[diff.kind]}:{diff.name}"
+        if diff.kind == "Policy" and ref not in trusted.by_ref:
+            for team in policy_owners(trusted):
+                added.setdefault(team, set()).add(ref)
+            continue
         for team in base_owners(trusted, diff.kind, diff.name):
-            by_team.setdefault(team, []).append(f"{PREFIX_OF_KIND[diff.kind]}:{diff.name}")
+            edited.setdefault(team, set()).add(ref)
     needs = []
-    for team in sorted(by_team):
-        refs = sorted(set(by_team[team]))
+    for team in sorted({*edited, *added}):
+        refs = sorted(edited.get(team, ()))
+        new = sorted(added.get(team, ()))
         needs.append(
             ApprovalNeed(
                 REQUIREMENT,
-                _label(team, refs),
+                _label(team, refs, new),
                 team,
                 1,
                 False,
                 f"owned by {team} on the base branch",
-                tuple(refs),
+                tuple(refs + new),
             )
         )
     return needs
+
+
+def _keyed(records: Iterable[Record]) -> dict[tuple[str, str], Record]:
+    keyed: dict[tuple[str, str], Record] = {}
+    for record in records:
+        if record.kind in OWNED_KINDS | HISTORY_KINDS and record.name:
+            keyed.setdefault((record.kind, record.name), record)
+    return keyed
+
+
+def _same(one: object, other: object) -> bool:
+    """Whether two record bodies are certainly equal, types included (1 == True == 1.0 in Python; not in a
+    record). Most records of an edited file are unchanged: two C-speed comparisons settle those; anything else
+    (an edit, or only keys in another order) goes to diff_values."""
+    return one == other and repr(one) == repr(other)
+
+
+def owned_record_diffs(before: Iterable[Record], after: Iterable[Record]) -> list[RecordDiff]:
+    """What ``record_owner_needs`` looks at, between two versions of some files (as ``plan`` diffs them):
+    the owned records added, edited or removed, and the changes and incidents removed. Only those are diffed,
+    so a commit that edits one change among thousands costs next to nothing (the audit asks at every commit)."""
+    old, new = _keyed(before), _keyed(after)
+    diffs = []
+    for key in sorted(old.keys() | new.keys()):
+        kind, name = key
+        was, now = old.get(key), new.get(key)
+        if was is None and now is not None:
+            if kind in OWNED_KINDS:
+                diffs.append(RecordDiff(kind, name, "added", now.path, None))
+        elif now is None and was is not None:
+            diffs.append(RecordDiff(kind, name, "removed", was.path, was.path))
+        elif was is not None and now is not None and kind in OWNED_KINDS and not _same(was.body, now.body):
+            if fields := diff_values(was.body, now.body):
+                diffs.append(RecordDiff(kind, name, "modified", now.path, was.path, fields))
+    return diffs

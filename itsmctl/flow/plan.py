@@ -29,6 +29,7 @@ from itsmctl.flow.baseline import (
     stricter,
 )
 from itsmctl.flow.diff import FieldChange, RecordDiff, diff_values
+from itsmctl.flow.identities import NOBODY_TIED, Identities, identities_of
 from itsmctl.flow.lifecycle import check_transition, edited_scope
 from itsmctl.flow.owners import record_owner_needs
 from itsmctl.graph.cmdb import DependencyGraph
@@ -42,6 +43,7 @@ from itsmctl.rules.base import CheckContext
 from itsmctl.rules.policy_expression import ID as EXPRESSION_RULE
 from itsmctl.validation import ValidationResult, check_loaded
 from itsmctl.vcs.git import load_paths, load_revision, merge_base, resolve_commit
+from itsmctl.vcs.mailmap import read_mailmap
 
 AUTHORISED_OR_CLOSED = frozenset({"approved", "scheduled", "in-progress", "completed", "failed", "rolled-back"})
 TRANSITION_RULE = "illegal-transition"
@@ -96,6 +98,20 @@ class Plan:
     trusted_catalog: Catalog
     # Approvals due for the owned records the pull request edits (``owners``), change or not.
     record_needs: list[ApprovalNeed] = field(default_factory=list)
+    # Who is one person under several names, for excluding requesters and authors (``flow.identities``).
+    identities: Identities = NOBODY_TIED
+
+    def invalid_base_policies(self) -> list[str]:
+        """Files of the base branch whose Policy does not load, when the pull request authorises a change.
+
+        An invalid Policy has no typed view and would simply not apply: one that a new itsmctl
+        reads differently (``allowSelfApproval: no`` is the text "no" in YAML 1.2) must not turn
+        into a pull request that needs no approval. ``review`` and ``plan --approvals trailers``
+        fail closed on it, as the audit does.
+        """
+        if not any(item.grants_authorisation for item in self.changes):
+            return []  # nothing is authorised here: the requirements are not needed now
+        return sorted({r.path for r in self.trusted_catalog.records if r.kind == "Policy" and r.typed is None})
 
 
 def _changed_paths(repo: git.Repo, old: str, new: str) -> set[str]:
@@ -271,4 +287,8 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
         head_catalog=head_loaded.catalog,
         trusted_catalog=trusted,
         record_needs=record_owner_needs(records, trusted),
+        # Ties only ever exclude more people, so the base's and the head's both apply.
+        identities=identities_of(
+            (trusted, head_loaded.catalog), (read_mailmap(repo, base.hexsha), read_mailmap(repo, head.hexsha))
+        ),
     )

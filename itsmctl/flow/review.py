@@ -56,15 +56,8 @@ class ReviewOutcome:
         )
 
     def invalid_policies(self) -> list[str]:
-        """Policies of the trusted catalog that do not load, so the approvals they require are unknown.
-
-        An invalid Policy has no typed view and would simply not apply: one that a new
-        itsmctl reads differently (``allowSelfApproval: no`` is the text "no" in YAML 1.2)
-        must not turn into a pull request that needs no approval. It fails closed instead.
-        """
-        if not any(item.grants_authorisation for item in self.plan.changes):
-            return []  # nothing is authorised here: the requirements are not needed now
-        return sorted({r.path for r in self.plan.trusted_catalog.records if r.kind == "Policy" and r.typed is None})
+        """Policies of the trusted catalog that do not load, so the approvals they require are unknown."""
+        return self.plan.invalid_base_policies()
 
     @property
     def satisfied(self) -> bool:
@@ -131,7 +124,12 @@ def check_approvals(
     """Count approvals per change; ``authors`` maps identities that authored the work to why they are out."""
     return {
         item.change.name: count_approvals(
-            item.needs, approvals, excluded_identities(item, authors), is_member, requesters=[item.change.requester]
+            item.needs,
+            approvals,
+            excluded_identities(item, authors),
+            is_member,
+            requesters=[item.change.requester],
+            identities=plan.identities,
         )
         for item in plan.changes
     }
@@ -151,7 +149,9 @@ def check_record_approvals(
             item.change.requester.lower(), f"requested {item.change.name} in this pull request (no self-approval)"
         )
     requesters = [item.change.requester for item in plan.changes]
-    return count_approvals(plan.record_needs, approvals, excluded, is_member, requesters=requesters)
+    return count_approvals(
+        plan.record_needs, approvals, excluded, is_member, requesters=requesters, identities=plan.identities
+    )
 
 
 def review_pull_request(repo: git.Repo, client: GitHubClient, number: int, base: str | None = None) -> ReviewOutcome:

@@ -12,14 +12,16 @@ read trailers with the same two functions below.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import git
 
-from itsmctl.findings import Finding, Severity
+from itsmctl.findings import Finding, Location, Severity
 from itsmctl.flow.approvals import Approval, NeedResult
 from itsmctl.flow.plan import Plan
-from itsmctl.flow.review import check_approvals, membership
+from itsmctl.flow.review import check_approvals, check_record_approvals, membership
 from itsmctl.load.locate import Locator
+from itsmctl.model.refs import PREFIX_OF_KIND
 from itsmctl.vcs.trailers import parse_person, trailer_values
 
 MISSING_RULE = "missing-approval"
@@ -55,10 +57,27 @@ def merge_approvals(repo: git.Repo, commit: git.Commit) -> tuple[list[Approval],
     return approvals, merge_exclusions(merger, {authored.author.email or "" for authored in merged})
 
 
+@dataclass
+class TrailerCheck:
+    """The trailers of a pull request's merge counted for each change and for the edited records' owners."""
+
+    results: dict[str, list[NeedResult]]
+    record_results: list[NeedResult]
+    findings: list[Finding]
+
+
 def check_trailer_approvals(repo: git.Repo, plan: Plan) -> tuple[dict[str, list[NeedResult]], list[Finding]]:
-    """Approvals of the plan's head merge commit; a finding for every change that lacks some."""
+    """Approvals of the plan's head merge commit; a finding for every change or owned record that lacks some."""
+    check = trailer_check(repo, plan)
+    return check.results, check.findings
+
+
+def trailer_check(repo: git.Repo, plan: Plan) -> TrailerCheck:
+    """Count the head merge commit's trailers as ``review`` counts reviews: per change, and for the records' owners."""
     approvals, authors = merge_approvals(repo, repo.commit(plan.head))
-    results = check_approvals(plan, approvals, authors, membership(plan.trusted_catalog, None))
+    is_member = membership(plan.trusted_catalog, None)
+    results = check_approvals(plan, approvals, authors, is_member)
+    record_results = check_record_approvals(plan, approvals, authors, is_member)
     findings = []
     locator = Locator()
     for item in plan.changes:
@@ -76,4 +95,43 @@ def check_trailer_approvals(repo: git.Repo, plan: Plan) -> tuple[dict[str, list[
                         "add Approved-by: Name <email> trailers from team members to the merge commit",
                     )
                 )
-    return results, findings
+    for path in plan.invalid_base_policies():
+        findings.append(
+            Finding(
+                MISSING_RULE,
+                Severity.ERROR,
+                "a Policy on the base branch is invalid, so the approvals it requires are unknown",
+                Location(path),
+                "fix the policy on the base branch first",
+            )
+        )
+    for result in record_results:
+        if not result.satisfied:
+            findings.append(
+                Finding(
+                    MISSING_RULE,
+                    Severity.ERROR,
+                    f"{_shown(result.need.records)} edited or removed with {len(result.approvers)} of "
+                    f"{result.need.count} approval(s) from {result.need.team}, their owner on the base branch",
+                    _where(plan, result.need.records, locator),
+                    f"add an Approved-by: Name <email> trailer from a member of {result.need.team} to the merge commit",
+                )
+            )
+    return TrailerCheck(results, record_results, findings)
+
+
+def _shown(refs: tuple[str, ...]) -> str:
+    return ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+
+
+def _where(plan: Plan, refs: tuple[str, ...], locator: Locator) -> Location:
+    """The first edited record as the head has it (its name), or the file it was removed from."""
+    for diff in plan.records:
+        if f"{PREFIX_OF_KIND.get(diff.kind, '')}:{diff.name}" != (refs[0] if refs else None):
+            continue
+        if diff.action != "removed":
+            for record in plan.head_catalog.records:
+                if record.path == diff.path and record.kind == diff.kind and record.name == diff.name:
+                    return locator.locate(record, ("metadata", "name"))
+        return Location(diff.previous_path or diff.path)
+    return Location("")

@@ -110,6 +110,9 @@ class Team:
     github_team: str | None
     contact: dict[str, str]
     lead: str | None
+    # spec.aliases: a member entry's other logins and addresses. Only ever used to exclude a
+    # person under all their names (flow.identities), never to make anyone a member.
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -313,6 +316,8 @@ class Policy:
     # spec.evidence: who may write evidence notes, and whether notes commits must be signed.
     evidence_writers: frozenset[str] = frozenset()
     evidence_signed: bool = False
+    # spec.owner: the team whose approval an edit to the policy needs (flow.owners).
+    owner: str | None = None
 
     @property
     def name(self) -> str:
@@ -338,6 +343,8 @@ class Freeze:
     reason: str
     scope: FreezeScope
     allowed_types: frozenset[str]
+    # spec.owner: the team whose approval an edit to the freeze needs (flow.owners).
+    owner: str | None = None
 
     @property
     def name(self) -> str:
@@ -448,8 +455,14 @@ def _minutes(text: str) -> int:
 
 def build_team(record: Record) -> Team:
     spec = record.spec
+    aliases = {str(member): tuple(others) for member, others in (spec.get("aliases") or {}).items()}
     return Team(
-        record, tuple(spec.get("members") or ()), spec.get("githubTeam"), spec.get("contact") or {}, spec.get("lead")
+        record,
+        tuple(spec.get("members") or ()),
+        spec.get("githubTeam"),
+        spec.get("contact") or {},
+        spec.get("lead"),
+        aliases,
     )
 
 
@@ -587,6 +600,7 @@ def build_policy(record: Record) -> Policy:
         dict(spec.get("riskWeights") or {}),
         frozenset(str(writer).lower() for writer in evidence.get("writers") or ()),
         bool(evidence.get("requireSigned", False)),
+        spec.get("owner"),
     )
 
 
@@ -606,6 +620,7 @@ def build_freeze(record: Record) -> Freeze:
             tiers=frozenset(scope.get("tiers") or ()),
         ),
         allowed_types=frozenset(spec.get("allowedTypes") or ()),
+        owner=spec.get("owner"),
     )
 
 

@@ -59,6 +59,7 @@ def iter_references(record: Record) -> Iterator[Reference]:
             yield from _many(allowed, "services", ("service",), ("spec", "allowedTargets"))
             yield from _many(allowed, "cis", ("ci",), ("spec", "allowedTargets"))
     elif kind == "Freeze":
+        yield from _single(spec, "owner", ("team",))
         scope = spec.get("scope")
         if isinstance(scope, dict):
             yield from _many(scope, "services", ("service",), ("spec", "scope"))
@@ -83,6 +84,7 @@ def iter_references(record: Record) -> Iterator[Reference]:
         yield from _many(spec, "services", ("service",))
         yield from _single(spec, "owner", ("team",))
     elif kind == "Policy":
+        yield from _single(spec, "owner", ("team",))
         for index, approval in enumerate(_list(spec.get("approvals"))):
             if not isinstance(approval, dict):
                 continue

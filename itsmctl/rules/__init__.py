@@ -19,6 +19,7 @@ from itsmctl.rules import (
     encoding,
     file_too_large,
     freeze_violation,
+    governance_owner,
     history_rewrite,
     illegal_transition,
     incident_timeline,
@@ -117,6 +118,7 @@ _MODULES = (
     untrusted_evidence,
     invalid_record,
     # Policies
+    governance_owner,
     policy_expression,
     policy_rule,
     risk_weights,

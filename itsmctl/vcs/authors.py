@@ -26,6 +26,9 @@ class MergedAuthors:
         self._graph: dict[str, tuple[list[str], str]] | None = None
         # Every commit reachable from the first parent of the last merge asked about.
         self._landed: set[str] = set()
+        # The answer for each merge asked about: it is asked again for every change (and for the
+        # records' owners) that one merge authorises, and by then its commits have landed.
+        self._answers: dict[str, frozenset[str]] = {}
 
     def _commits(self) -> dict[str, tuple[list[str], str]]:
         if self._graph is None:
@@ -58,6 +61,8 @@ class MergedAuthors:
         """E-mail addresses (lower case) of the authors of the commits ``merge`` brings in."""
         if not merge.is_merge:
             return frozenset()
-        self._land(merge.parents[:1])
-        graph = self._commits()
-        return frozenset(graph[sha][1] for sha in self._land(merge.parents[1:]) if sha in graph)
+        if merge.sha not in self._answers:
+            self._land(merge.parents[:1])
+            graph = self._commits()
+            self._answers[merge.sha] = frozenset(graph[sha][1] for sha in self._land(merge.parents[1:]) if sha in graph)
+        return self._answers[merge.sha]

@@ -41,13 +41,19 @@ def repo(tmp_path: Path) -> GitRepo:
     repo.commit(
         "catalog",
         {
-            "catalog/teams.yaml": team("ops", "[alice, bob]") + "---\n" + team("sre", "[sam@acme.example]"),
+            "catalog/teams.yaml": team("ops", "[alice@acme.example, bob@acme.example]")
+            + "---\n"
+            + team("sre", "[sam@acme.example]"),
             "catalog/slas.yaml": GOLD_SLA,
             "catalog/cmdb.yaml": _cmdb(),
             "policies/change.yaml": SRE_POLICY,
         },
     )
     return repo
+
+
+# The owner of the CMDB records the merges edit (ops) approves each such edit (record-owners).
+OPS = "Approved-by: Bob <bob@acme.example>\n"
 
 
 def _merge(repo: GitRepo, name: str, files: dict[str, str | None], trailers: str = "") -> str:
@@ -65,7 +71,7 @@ def _merge(repo: GitRepo, name: str, files: dict[str, str | None], trailers: str
 def test_a_merge_that_lowers_its_own_bar_still_needs_what_it_needed(repo: GitRepo, targets: str, lowering: str) -> None:
     _merge(repo, "request", {"changes/chg-1.yaml": _emergency("requested", targets)})
     merge = _merge(
-        repo, "start", {"changes/chg-1.yaml": _emergency("in-progress", targets), "catalog/cmdb.yaml": lowering}
+        repo, "start", {"changes/chg-1.yaml": _emergency("in-progress", targets), "catalog/cmdb.yaml": lowering}, OPS
     )
     report = run_audit(repo.repo)
     assert [(f.rule, f.details["commit"]) for f in report.findings] == [("missing-approval", merge)]
@@ -79,7 +85,7 @@ def test_with_the_approval_it_needed_it_passes(repo: GitRepo) -> None:
         repo,
         "start",
         {"changes/chg-1.yaml": _emergency("in-progress"), "catalog/cmdb.yaml": _cmdb(tier=4)},
-        "Approved-by: Sam <sam@acme.example>\n",
+        "Approved-by: Sam <sam@acme.example>\n" + OPS,
     )
     assert run_audit(repo.repo).findings == []
 
@@ -87,6 +93,18 @@ def test_with_the_approval_it_needed_it_passes(repo: GitRepo) -> None:
 def test_lowered_before_the_change_is_authorised_counts_as_lowered(repo: GitRepo) -> None:
     """The tier was lowered in its own, earlier merge: that is the catalog the change was judged by."""
     _merge(repo, "request", {"changes/chg-1.yaml": _emergency("requested")})
-    _merge(repo, "retier", {"catalog/cmdb.yaml": _cmdb(tier=4)})
+    _merge(repo, "retier", {"catalog/cmdb.yaml": _cmdb(tier=4)}, OPS)
     _merge(repo, "start", {"changes/chg-1.yaml": _emergency("in-progress")})
     assert run_audit(repo.repo).findings == []
+
+
+def test_a_merge_that_edits_owned_records_without_their_owner_is_missing_approval(repo: GitRepo) -> None:
+    """Follow-up 2: the audit checked only changes, so a merge that edited only CMDB records passed."""
+    merge = _merge(repo, "retier", {"catalog/cmdb.yaml": _cmdb(tier=4)})
+    report = run_audit(repo.repo)
+    assert [(f.rule, f.location.path, f.location.line, f.details["commit"]) for f in report.findings] == [
+        ("missing-approval", "catalog/cmdb.yaml", 12, merge)
+    ]
+    (finding,) = report.findings
+    assert finding.details["records"] == ["service:shop"] and finding.details["team"] == "team:ops"
+    assert "service:shop edited or removed with 0 of 1 approval(s) from team:ops" in finding.message

@@ -124,7 +124,10 @@ def _github_cab(history: History) -> None:
         + "---\napiVersion: itsm/v1\nkind: Team\nmetadata: {name: cab}\n"
         + "spec: {members: [carol@acme.example], githubTeam: acme/cab}\n"
     )
-    history.merge({"catalog/teams.yaml": teams}, when="2026-10-01T12:00:00+02:00")
+    # An edit of the CAB's own record: the CAB approves it (record-owners).
+    history.merge(
+        {"catalog/teams.yaml": teams}, "Approved-by: Dave <dave@acme.example>\n", when="2026-10-01T12:00:00+02:00"
+    )
 
 
 def _frank(team_ref: str = "team:cab", slug: str = "acme/cab") -> list[RecordedMembership]:

@@ -29,7 +29,11 @@ def test_a_change_carried_out_in_a_freeze_on_label_no_is_a_violation(tmp_path: P
     cmdb = (tmp_path / "repo" / "catalog" / "cmdb.yaml").read_text()
     start = cmdb.index("apiVersion: itsm/v1\nkind: ConfigurationItem")
     end = cmdb.index("---", start)
-    history.merge({"catalog/cmdb.yaml": cmdb[:start] + CI_IN_NORWAY + cmdb[end:], "catalog/freezes.yaml": FREEZE})
+    history.merge(
+        {"catalog/cmdb.yaml": cmdb[:start] + CI_IN_NORWAY + cmdb[end:], "catalog/freezes.yaml": FREEZE},
+        "Approved-by: Alice <alice@acme.example>\n",  # ops, the CI's owner, approves the edit (record-owners)
+        author="Admin <admin@acme.example>",
+    )
     history.lifecycle(approve_trailers=APPROVERS)
     findings = run_audit(history.repo.repo).findings
     # The lifecycle's change targets ci:db and was carried out on 6 October, inside the freeze.

@@ -64,6 +64,7 @@ WARNING_POLICY = textwrap.dedent(
     metadata:
       name: hygiene
     spec:
+      owner: team:ops
       rules:
         - id: titled
           severity: warning

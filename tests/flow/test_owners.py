@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from itsmctl.findings import Severity
 from itsmctl.flow.diff import FieldChange, RecordDiff
-from itsmctl.flow.owners import REQUIREMENT, base_owners, record_owner_needs
+from itsmctl.flow.owners import REQUIREMENT, base_owners, owned_record_diffs, record_owner_needs
+from itsmctl.validation import check_loaded
 from tests.conftest import GOLD_SLA, change, ci, load_text, service, team
 from tests.slm.test_compliance import incident
 
@@ -108,3 +110,56 @@ def test_removing_a_change_or_an_incident_needs_the_owners_of_what_it_is_about()
     ]
     # Editing them is their own business: a change carries its own requirements, incidents are updated while open.
     assert record_owner_needs([_edited("Change", "chg-0"), _edited("Incident", "inc-1")], catalog) == []
+
+
+GOVERNANCE = (
+    "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: change-management}\nspec: {owner: team:cab}\n",
+    "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: hygiene}\nspec: {owner: team:data}\n",
+    "apiVersion: itsm/v1\nkind: Policy\nmetadata: {name: unowned}\nspec: {}\n",
+    "apiVersion: itsm/v1\nkind: Freeze\nmetadata: {name: december}\n"
+    "spec: {owner: team:cab, start: '2026-12-01T00:00:00Z', end: '2026-12-31T00:00:00Z'}\n",
+)
+
+
+def test_policies_and_freezes_are_owned_and_a_new_policy_needs_every_policy_owner() -> None:
+    catalog = load_text(team("cab", "[carol]"), team("data", "[dan]"), *GOVERNANCE).catalog
+    assert base_owners(catalog, "Policy", "change-management") == ["team:cab"]
+    assert base_owners(catalog, "Freeze", "december") == ["team:cab"]
+    assert base_owners(catalog, "Policy", "unowned") == []
+    new_policy = _edited("Policy", "lenient", "added")
+    needs = record_owner_needs([new_policy, _edited("Freeze", "december", "removed")], catalog)
+    assert [(n.team, n.records, n.label) for n in needs] == [
+        (
+            "team:cab",
+            ("freeze:december", "policy:lenient"),
+            "1 approval(s) from team:cab, owner of the edited or removed freeze:december, "
+            "and of the base branch's policies, for the new policy:lenient",
+        ),
+        (
+            "team:data",
+            ("policy:lenient",),
+            "1 approval(s) from team:data, owner of the base branch's policies, for the new policy:lenient",
+        ),
+    ]
+    # A new freeze can only stop changes: nobody's approval.
+    assert record_owner_needs([_edited("Freeze", "spring", "added")], catalog) == []
+
+
+def test_a_policy_or_freeze_owner_is_a_team_reference() -> None:
+    loaded = load_text(
+        team("cab", "[carol]"),
+        GOVERNANCE[0].replace("team:cab", "team:nobody"),
+        GOVERNANCE[3].replace("team:cab", "service:shop"),
+    )
+    rules = sorted(f.rule for f in check_loaded(loaded).findings if f.severity == Severity.ERROR)
+    assert rules == ["dangling-reference", "wrong-kind-reference"]
+
+
+def test_owned_record_diffs_see_a_type_change_and_ignore_untouched_records() -> None:
+    """The audit diffs every touched file: unchanged records are no edit, but 1 -> true is (1 == True in Python)."""
+    before = load_text(team("ops"), service("shop", extra="  customerFacing: 1\n"), service("cart")).catalog.records
+    after = load_text(team("ops"), service("shop", extra="  customerFacing: true\n"), service("cart")).catalog.records
+    (diff,) = owned_record_diffs(before, after)
+    assert (diff.kind, diff.name, diff.action) == ("Service", "shop", "modified")
+    assert [f.path for f in diff.fields] == ["spec.customerFacing"]
+    assert owned_record_diffs(before, before) == []

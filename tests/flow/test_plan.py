@@ -11,7 +11,7 @@ from itsmctl.flow.plan import build_plan
 from tests.conftest import GOLD_SLA, approval_policy, change, ci, service, team
 from tests.gitrepo import GitRepo
 
-POLICY = approval_policy("[{team: team:cab, count: 2}, {owners: true}]")
+POLICY = approval_policy("[{team: team:cab, count: 2}, {owners: true}]", owner="team:cab")
 CAB = team("cab", "[carol, dave, erin]")
 WINDOW = ("2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,80 @@ def test_plan_and_audit_count_the_same_trailers(repo: GitRepo, merger: str, appr
     (trail,) = run_audit(repo.repo).trails
     assert sorted(trail.approvals) == sorted(results["chg-1"][0].approvers)
     assert sorted(trail.ignored) == sorted(results["chg-1"][0].rejected)
+
+
+# --- the owners of edited records (flow.owners), counted from trailers as review counts reviews ---------------
+
+OPS = team("ops", "[olivia@acme.example, oscar@acme.example]")
+
+
+@pytest.fixture
+def cmdb_edit(tmp_path: Path) -> GitRepo:
+    """main: ops (e-mail members) owns shop; branch tier-4 lowers shop's tier (no change in it), authored by alice."""
+    repo = GitRepo(tmp_path / "repo")
+    records = [OPS, CAB, GOLD_SLA, ci("db"), service("shop", tier=2, depends="[ci:db]")]
+    repo.commit("catalog", {"catalog/all.yaml": "\n---\n".join(records), "policies/p.yaml": POLICY})
+    repo.branch("tier-4")
+    records[-1] = service("shop", tier=4, depends="[ci:db]")
+    repo.commit("shop is tier 4", {"catalog/all.yaml": "\n---\n".join(records)}, author="Alice <alice@acme.example>")
+    repo.checkout("main")
+    return repo
+
+
+def test_an_edit_to_owned_records_without_their_owner_s_trailer_is_missing_approval(
+    cmdb_edit: GitRepo, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    """Follow-up 1: plan --approvals trailers counted only the changes' needs, so this merge passed."""
+    cmdb_edit.merge("tier-4", "Merge tier-4\n\nApproved-by: Carol <carol@acme.example>\n")
+    result = run_cli("-C", str(cmdb_edit.root), "plan", "--base", "HEAD^1", "--head", "HEAD", "--approvals", "trailers")
+    assert result.exit_code == 1, result.stdout
+    _, findings = _check(cmdb_edit)
+    assert [(f.rule, f.location.path, f.location.line) for f in findings] == [
+        ("missing-approval", "catalog/all.yaml", 34)  # the edited service's name
+    ]
+    assert "service:shop" in findings[0].message and "team:ops" in findings[0].message
+    payload = json.loads(
+        run_cli(
+            "-C",
+            str(cmdb_edit.root),
+            "plan",
+            "--base",
+            "HEAD^1",
+            "--head",
+            "HEAD",
+            "--approvals",
+            "trailers",
+            "--format",
+            "json",
+        ).stdout
+    )
+    (received,) = payload["recordOwners"]["received"]
+    assert (received["team"], received["approvers"], received["missing"]) == ("team:ops", [], 1)
+    assert payload["recordOwners"]["satisfied"] is False
+
+
+@pytest.mark.parametrize(
+    ("merger", "trailer", "counts"),
+    [
+        ("Maint <maint@example.com>", "Olivia <olivia@acme.example>", True),
+        ("Olivia <olivia@acme.example>", "Olivia <olivia@acme.example>", False),  # the merger
+        ("Maint <maint@example.com>", "Alice <alice@acme.example>", False),  # the author, and not in ops
+        ("Maint <maint@example.com>", "Carol <carol@acme.example>", False),  # not in ops
+    ],
+)
+def test_the_owner_s_trailer_counts_under_the_same_rules(
+    cmdb_edit: GitRepo, merger: str, trailer: str, counts: bool
+) -> None:
+    cmdb_edit.merge("tier-4", f"Merge tier-4\n\nApproved-by: {trailer}\n", author=merger)
+    _, findings = _check(cmdb_edit)
+    assert (findings == []) is counts, findings
+
+
+def test_a_removed_owned_record_is_located_at_its_old_file(cmdb_edit: GitRepo) -> None:
+    cmdb_edit.checkout("tier-4")
+    cmdb_edit.commit("drop", {"catalog/all.yaml": "\n---\n".join([OPS, CAB, GOLD_SLA, service("shop", 4, "[]")])})
+    cmdb_edit.checkout("main")
+    cmdb_edit.merge("tier-4", "Merge tier-4\n")
+    _, findings = _check(cmdb_edit)
+    assert sorted(f.message.split(" edited")[0] for f in findings) == ["ci:db, service:shop"]
+    assert findings[0].location.path == "catalog/all.yaml"

@@ -21,7 +21,8 @@ def _rule(rule_id: str, assertion: str, when: str | None = None) -> str:
 
 def _findings(*docs: str) -> list[tuple[str, str, int, str]]:
     loaded = load_text(*docs)
-    return sorted((f.rule, f.location.path, f.location.line, f.message) for f in check_loaded(loaded).findings)
+    findings = [f for f in check_loaded(loaded).findings if f.rule != "governance-owner"]  # the policies have none
+    return sorted((f.rule, f.location.path, f.location.line, f.message) for f in findings)
 
 
 @pytest.mark.parametrize(

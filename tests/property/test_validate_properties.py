@@ -24,6 +24,7 @@ def test_generated_repositories_validate_without_errors(repo: RepoSpec) -> None:
     documents = sum(len(docs) for docs in repo.documents().values())
     assert payload["summary"]["records"] == documents
     assert payload["summary"]["files"] == len(repo.files())
-    # Only the schedule may draw warnings (overlaps, maintenance windows, requested changes in a freeze).
+    # Only the schedule may draw warnings (overlaps, maintenance windows, requested changes in a freeze),
+    # and policies and freezes generated without an owner.
     warnings = {f["rule"] for f in payload["findings"] if f["severity"] == "warning"}
-    assert warnings <= {"schedule-conflict", "outside-maintenance-window", "freeze-violation"}
+    assert warnings <= {"schedule-conflict", "outside-maintenance-window", "freeze-violation", "governance-owner"}
