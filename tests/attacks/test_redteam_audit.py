@@ -514,11 +514,6 @@ def roster_merge(tmp_path: Path) -> GitRepo:
     return repo
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flow.trailers.check_trailer_approvals counts trailers for plan.changes only, never plan.record_needs: "
-    "plan --approvals trailers lists the record-owners needs and exits 0 without a single Approved-by",
-)
 def test_plan_with_trailers_refuses_edits_to_owned_records_without_their_owners(roster_merge: GitRepo, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = str(roster_merge.root)
     result = run_cli("-C", root, "plan", "--base", "HEAD^1", "--head", "HEAD", "--approvals", "trailers")
@@ -526,11 +521,6 @@ def test_plan_with_trailers_refuses_edits_to_owned_records_without_their_owners(
     assert result.exit_code == 1, result.stdout  # ...but observed: exit 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the audit replays approvals only for changes' authorisations, never record-owners: a merge that "
-    "added its author to the CAB and moved a CI to the CAB without any approval passes --fail-on-violation",
-)
 def test_audit_finds_edits_to_owned_records_without_their_owners(roster_merge: GitRepo, run_cli) -> None:  # type: ignore[no-untyped-def]
     code, report = _audit(run_cli, roster_merge.root)
     assert code == 1, report

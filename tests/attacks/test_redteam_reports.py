@@ -93,11 +93,6 @@ spec:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="identity alias: requester 'bob@acme.example' and reviewer login 'bob' are never matched, so in a "
-    "repository whose teams are GitHub logins the requester approves their own change (no finding either)",
-)
 def test_a_requester_named_by_e_mail_cannot_approve_as_their_login(
     tmp_path: Path, github: GitHubEmulator, run_cli
 ) -> None:  # type: ignore[no-untyped-def]
