@@ -32,11 +32,6 @@ spec:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="slm.compliance measures response only from 'acknowledged': an incident never acknowledged has no "
-    "response time and no response breach, although resolution of the same open incident runs to the period end",
-)
 def test_an_unacknowledged_p1_is_a_response_breach(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = make_repo(
         {
