@@ -148,11 +148,6 @@ def test_control_the_requester_cannot_approve_when_not_rewritten(
 # --- two rolling targets on one CI take down more replicas than it can lose ----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph.impact.ImpactCache.radius dedupes identical touches with set(): two "
-    "{ref: ci:db, replicas: 1} entries count as one replica down, so the outage is 'absorbed'",
-)
 def test_two_rolling_entries_on_one_ci_are_not_absorbed(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
     redundant = ci("db", extra="  redundancy: {replicas: 3, minAvailable: 2}\n")
     root = make_repo(
