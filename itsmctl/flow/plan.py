@@ -31,6 +31,7 @@ from itsmctl.flow.baseline import (
 from itsmctl.flow.diff import FieldChange, RecordDiff, diff_values
 from itsmctl.flow.lifecycle import check_transition, edited_scope
 from itsmctl.flow.owners import record_owner_needs
+from itsmctl.flow.policy_doubt import trusted_policies_in_doubt
 from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.load.records import LoadResult, index_catalog
 from itsmctl.model.catalog import Catalog
@@ -96,6 +97,9 @@ class Plan:
     trusted_catalog: Catalog
     # Approvals due for the owned records the pull request edits (``owners``), change or not.
     record_needs: list[ApprovalNeed] = field(default_factory=list)
+    # Files on the base branch that may hide a Policy (``policy_doubt``); only looked for when a change is
+    # authorised here, since only then are the requirements needed.
+    policies_in_doubt: list[str] = field(default_factory=list)
 
 
 def _changed_paths(repo: git.Repo, old: str, new: str) -> set[str]:
@@ -260,6 +264,16 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
         needs = [] if template else stricter_approvals(change, policies, owners_of, risk_bases(risks), failures)
         findings.extend(_condition_findings(ctx, failures))
         changes.append(ChangePlan(change, previous, risks, needs, template))
+    doubts: list[str] = []
+    if any(item.grants_authorisation for item in changes):
+        kept = [f for f in head_loaded.findings if f.location.path not in drift_paths]
+        doubts = trusted_policies_in_doubt(
+            repo,
+            base.hexsha,
+            [*(f for f in head_loaded.files if f not in drift_paths), *base_loaded.files],
+            [*kept, *base_loaded.findings],
+            trusted.records,
+        )
     return Plan(
         base=base.hexsha,
         head=head.hexsha,
@@ -271,4 +285,5 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
         head_catalog=head_loaded.catalog,
         trusted_catalog=trusted,
         record_needs=record_owner_needs(records, trusted),
+        policies_in_doubt=doubts,
     )

@@ -60,11 +60,12 @@ class ReviewOutcome:
 
         An invalid Policy has no typed view and would simply not apply: one that a new
         itsmctl reads differently (``allowSelfApproval: no`` is the text "no" in YAML 1.2)
-        must not turn into a pull request that needs no approval. It fails closed instead.
+        must not turn into a pull request that needs no approval; nor may a policy file that is
+        no YAML at all (see ``flow.policy_doubt``). It fails closed instead.
         """
         if not any(item.grants_authorisation for item in self.plan.changes):
             return []  # nothing is authorised here: the requirements are not needed now
-        return sorted({r.path for r in self.plan.trusted_catalog.records if r.kind == "Policy" and r.typed is None})
+        return self.plan.policies_in_doubt
 
     @property
     def satisfied(self) -> bool:
@@ -75,7 +76,8 @@ class ReviewOutcome:
     def missing(self) -> list[str]:
         lines = [f"{name}: invalid at the head, so its approvals cannot be checked" for name in self.unreadable()]
         lines += [
-            f"{path}: a Policy there is invalid, so the approvals it requires are unknown (fix it first)"
+            f"{path}: a Policy there is invalid or the file does not load, so the approvals it requires are "
+            "unknown (fix it first)"
             for path in self.invalid_policies()
         ]
         for item in self.due():

@@ -278,3 +278,20 @@ def load_sources(
         policies_checked=True,
         policy_rules=processed.policy_rules,
     )
+
+
+# Policies live here by convention: a file under it that does not load may hide one.
+POLICY_ROOT = "policies/"
+
+
+def policy_in_doubt(path: str, records: Iterable[Record], unreadable: bool, held_policy: bool) -> bool:
+    """Whether a version of a file may hide a Policy, so the approvals the policies require are unknown.
+
+    It may when a Policy in it does not load (no typed view: it would simply not apply), or
+    when the file does not load at all (``unreadable``: it is no YAML, not UTF-8, a link to
+    nowhere...) and it is under ``policies/`` or its last readable version held a Policy
+    (``held_policy``). ``review`` and ``audit`` both fail closed on such a file.
+    """
+    if any(record.kind == "Policy" and record.typed is None for record in records):
+        return True
+    return unreadable and (path.startswith(POLICY_ROOT) or held_policy)

@@ -164,6 +164,25 @@ def load_paths(repo: git.Repo, rev: str, paths: set[str], max_bytes: int = DEFAU
     return result
 
 
+def read_paths(
+    repo: git.Repo, rev: str, paths: set[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[list[tuple[str, bytes]], list[Finding]]:
+    """The bytes of the record files among ``paths`` in a revision (links followed, as ``load_paths`` reads
+    them), and the problems that kept any of them from being read (a link to nowhere, too large)."""
+    blobs = _list_blobs(repo, resolve_commit(repo, rev))
+    by_path = {entry.path: entry for entry in blobs}
+    wanted = [entry for entry in record_entries(blobs) if entry.path in paths]
+    problems: list[Finding] = []
+    sources = list(_sources(repo, wanted, by_path, max_bytes, problems, {}))
+    return sources, problems
+
+
+def path_history(repo: git.Repo, rev: str, path: str, limit: int) -> list[str]:
+    """The commits that changed ``path`` up to ``rev``, newest first, at most ``limit`` of them."""
+    output = repo.git.log(f"--max-count={limit}", "--format=%H", rev, "--", path)
+    return output.split()
+
+
 def merge_base(repo: git.Repo, base: git.Commit, head: git.Commit) -> git.Commit:
     bases = repo.merge_base(base, head)
     if not bases:
