@@ -29,6 +29,7 @@ from itsmctl.flow.baseline import (
     stricter,
 )
 from itsmctl.flow.diff import FieldChange, RecordDiff, diff_values
+from itsmctl.flow.landing import landing_problems
 from itsmctl.flow.lifecycle import check_transition, edited_scope
 from itsmctl.flow.owners import record_owner_needs
 from itsmctl.flow.policy_doubt import trusted_policies_in_doubt
@@ -48,6 +49,8 @@ AUTHORISED_OR_CLOSED = frozenset({"approved", "scheduled", "in-progress", "compl
 TRANSITION_RULE = "illegal-transition"
 SCOPE_RULE = "approved-scope-edit"
 COLLISION_RULE = "change-id-collision"
+# Lifecycle findings: a merge with one of them is wrong whatever approvals it has.
+FLOW_RULES = frozenset({TRANSITION_RULE, SCOPE_RULE, COLLISION_RULE})
 
 
 @dataclass
@@ -57,6 +60,13 @@ class ChangePlan:
     risks: tuple[CatalogRisk, ...]  # assessed on the head's catalog, then on the base branch's
     needs: list[ApprovalNeed]
     template: str | None  # the StandardChange that pre-approves it, when it matches
+    # Who requested it, as the head, the merge base and the base tip name them: none of them may approve
+    # it, so a pull request cannot make the requester's approval count by rewriting ``spec.requester``.
+    requesters: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.change.requester not in self.requesters:
+            self.requesters = (self.change.requester, *self.requesters)
 
     @property
     def stricter_risk(self) -> CatalogRisk:
@@ -152,8 +162,15 @@ def _record_diffs(before: dict[tuple[str, str], Record], after: dict[tuple[str, 
 
 
 def _flow_findings(
-    ctx: CheckContext, change: Change, previous: Change | None, fields: list[FieldChange], pre_approved: bool
+    ctx: CheckContext,
+    change: Change,
+    previous: Change | None,
+    fields: list[FieldChange],
+    pre_approved: bool,
+    tip: Change | None = None,
 ) -> list[Finding]:
+    """Lifecycle findings of the step merge base -> head, and of the step the merge makes on the base tip,
+    where the change is ``tip`` now (``landing``): both must be allowed."""
     findings = []
     record = change.record
     verdict = check_transition(
@@ -173,6 +190,11 @@ def _flow_findings(
                     "set status back to requested in the same pull request, so it is approved again",
                 )
             )
+    for problem in landing_problems(change, previous, tip, pre_approved):
+        rule = SCOPE_RULE if problem.scope else TRANSITION_RULE
+        findings.append(
+            ctx.finding(rule, Severity.ERROR, record, ("spec", problem.field), problem.message, problem.hint)
+        )
     return findings
 
 
@@ -198,6 +220,18 @@ def _condition_findings(ctx: CheckContext, failures: list[ConditionFailure]) -> 
 def _trusted_policies(trusted: Catalog, head: Catalog) -> list[Policy]:
     """Base policies always apply; the head's apply too, so a PR may tighten but never loosen."""
     return [*trusted.policies.values(), *head.policies.values()]
+
+
+def _requester_of(record: Record | None) -> str | None:
+    """The requester a version of a change names, read from the record even when it is invalid."""
+    spec = record.body.get("spec") if record is not None else None
+    requester = spec.get("requester") if isinstance(spec, dict) else None
+    return requester if isinstance(requester, str) else None
+
+
+def _requesters(*versions: Record | None) -> tuple[str, ...]:
+    named = (_requester_of(version) for version in versions)
+    return tuple(dict.fromkeys(requester for requester in named if requester))
 
 
 def _kinds_in(loaded: LoadResult, paths: set[str]) -> set[str]:
@@ -245,7 +279,9 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
         risks = assess_on_both(change, planning, at_base)
         level = stricter(risks).assessment.level
         template = pre_approving_template(change, trusted, head_loaded.catalog, level)
-        findings.extend(_flow_findings(ctx, change, previous, diff.fields, template is not None))
+        tip_record = trusted.by_ref.get(f"change:{diff.name}")
+        tip = tip_record.typed if tip_record is not None and isinstance(tip_record.typed, Change) else None
+        findings.extend(_flow_findings(ctx, change, previous, diff.fields, template is not None, tip))
         checks.freezes(change, {h.freeze.name for h in planning.freeze_hits(change) if not h.allowed})
         checks.template(change, head_loaded.catalog, level)
         if previous is None and diff.name in trusted.changes:
@@ -263,7 +299,8 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
         failures: list[ConditionFailure] = []
         needs = [] if template else stricter_approvals(change, policies, owners_of, risk_bases(risks), failures)
         findings.extend(_condition_findings(ctx, failures))
-        changes.append(ChangePlan(change, previous, risks, needs, template))
+        requesters = _requesters(change.record, old_record, tip_record)
+        changes.append(ChangePlan(change, previous, risks, needs, template, requesters))
     doubts: list[str] = []
     if any(item.grants_authorisation for item in changes):
         kept = [f for f in head_loaded.findings if f.location.path not in drift_paths]

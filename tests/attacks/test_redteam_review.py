@@ -84,11 +84,6 @@ def _plan(run_cli, repo: GitRepo, head: str, *extra: str):  # type: ignore[no-un
 # --- a branch opened before its change was approved edits the approved change ----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan/review judge the lifecycle against the merge base only, not the base tip: a stale branch "
-    "edits the scope of a change that was approved on main after it branched, and the merge applies cleanly",
-)
 def test_a_stale_branch_cannot_edit_the_scope_of_a_change_approved_since(
     repo: GitRepo, github: GitHubEmulator, run_cli
 ) -> None:  # type: ignore[no-untyped-def]
@@ -119,11 +114,6 @@ def test_a_stale_branch_cannot_edit_the_scope_of_a_change_approved_since(
 # --- the approving pull request rewrites who the requester is ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review/audit take the requester from the head only: the approving PR rewrites spec.requester "
-    "and the real requester approves their own change",
-)
 def test_rewriting_the_requester_does_not_let_the_requester_approve(
     repo: GitRepo, github: GitHubEmulator, run_cli
 ) -> None:  # type: ignore[no-untyped-def]
