@@ -135,33 +135,69 @@ def _sources(
         yield entry.path, blob(target.sha)
 
 
-def load_revision(repo: git.Repo, rev: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
-    """Load every record of a revision from git objects."""
-    commit = resolve_commit(repo, rev)
+@dataclass
+class _RecordTree:
+    """A revision's record files as the working tree shows them: a record folder (``changes``) that is a
+    link to a folder is read through the link, as ``discover`` walks it, its files under the link's name."""
+
+    by_path: dict[str, TreeEntry]
+    entries: list[TreeEntry]
+    # A file read through a linked record folder: its path -> the link, then the file read.
+    via: dict[str, tuple[str, ...]]
+    problems: list[Finding]
+
+
+def _record_tree(repo: git.Repo, commit: git.Commit) -> _RecordTree:
     blobs = _list_blobs(repo, commit)
     by_path = {entry.path: entry for entry in blobs}
+    lookup = _TreeLookup(by_path, lambda sha: bytes(repo.odb.stream(bytes.fromhex(sha)).read()))
+    shown = list(blobs)
+    via: dict[str, tuple[str, ...]] = {}
     problems: list[Finding] = []
+    for root in RECORD_ROOTS:
+        entry = by_path.get(root)
+        if entry is None or entry.mode != _SYMLINK_MODE:
+            continue
+        resolved = resolve_link(root, lookup)
+        if resolved.problem:
+            problems.append(_link_finding(root, resolved.problem))
+            continue
+        if resolved.kind != "dir":
+            continue  # a link to a file is no folder: the working tree does not walk it either
+        inside = resolved.path + "/" if resolved.path else ""
+        for blob in blobs:
+            if blob.path.startswith(inside) and blob.path != root:
+                path = root + "/" + blob.path[len(inside) :]
+                shown.append(TreeEntry(blob.mode, blob.sha, blob.size, path))
+                via[path] = (*resolved.through[:-1], blob.path)
+    return _RecordTree(by_path, record_entries(shown), via, problems)
+
+
+def _load(repo: git.Repo, tree: _RecordTree, entries: list[TreeEntry], max_bytes: int) -> LoadResult:
+    problems = list(tree.problems)
     links: dict[str, tuple[str, ...]] = {}
-    result = load_sources(_sources(repo, record_entries(blobs), by_path, max_bytes, problems, links), max_bytes)
+    result = load_sources(_sources(repo, entries, tree.by_path, max_bytes, problems, links), max_bytes)
     result.findings.extend(problems)
+    # A file in a linked folder depends on the links on the way and on the file it is (and on any link that is).
+    for path, through in tree.via.items():
+        if path in result.files or path in links:
+            links[path] = (*through[:-1], *links.get(path, through[-1:]))
     result.links = links
     return result
+
+
+def load_revision(repo: git.Repo, rev: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """Load every record of a revision from git objects."""
+    tree = _record_tree(repo, resolve_commit(repo, rev))
+    return _load(repo, tree, tree.entries, max_bytes)
 
 
 def load_paths(repo: git.Repo, rev: str, paths: set[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
     """Load only the record files among ``paths`` that exist in a revision."""
-    commit = resolve_commit(repo, rev)
     if not paths:
         return load_sources([], max_bytes)
-    blobs = _list_blobs(repo, commit)
-    by_path = {entry.path: entry for entry in blobs}
-    wanted = [entry for entry in record_entries(blobs) if entry.path in paths]
-    problems: list[Finding] = []
-    links: dict[str, tuple[str, ...]] = {}
-    result = load_sources(_sources(repo, wanted, by_path, max_bytes, problems, links), max_bytes)
-    result.findings.extend(problems)
-    result.links = links
-    return result
+    tree = _record_tree(repo, resolve_commit(repo, rev))
+    return _load(repo, tree, [entry for entry in tree.entries if entry.path in paths], max_bytes)
 
 
 def read_paths(
@@ -169,11 +205,10 @@ def read_paths(
 ) -> tuple[list[tuple[str, bytes]], list[Finding]]:
     """The bytes of the record files among ``paths`` in a revision (links followed, as ``load_paths`` reads
     them), and the problems that kept any of them from being read (a link to nowhere, too large)."""
-    blobs = _list_blobs(repo, resolve_commit(repo, rev))
-    by_path = {entry.path: entry for entry in blobs}
-    wanted = [entry for entry in record_entries(blobs) if entry.path in paths]
-    problems: list[Finding] = []
-    sources = list(_sources(repo, wanted, by_path, max_bytes, problems, {}))
+    tree = _record_tree(repo, resolve_commit(repo, rev))
+    wanted = [entry for entry in tree.entries if entry.path in paths]
+    problems = [problem for problem in tree.problems if problem.location.path in paths]
+    sources = list(_sources(repo, wanted, tree.by_path, max_bytes, problems, {}))
     return sources, problems
 
 

@@ -247,11 +247,6 @@ def test_rewriting_closed_history_needs_its_owners(
     assert review.exit_code == 1, review.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vcs.git.record_entries takes only folders git lists files under as record roots; a changes/ "
-    "that is a symlink to a folder is read by validate and gate (working tree) but never by plan/review",
-)
 def test_approving_a_change_in_a_symlinked_changes_folder_is_seen(
     repo: GitRepo, github: GitHubEmulator, run_cli
 ) -> None:  # type: ignore[no-untyped-def]

@@ -150,3 +150,73 @@ def test_plan_sees_a_change_edited_through_the_file_its_link_points_at(tmp_path:
     planned = {item.change.name: item for item in plan.changes}
     assert planned["chg-1"].transition == ("requested", "approved")
     assert [(n.team, n.count) for n in planned["chg-1"].needs] == [("team:cab", 2)]
+
+
+# --- a record folder that is itself a link (issue 11, second attack run) -------------------------------
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        {"changes": "work/changes"},
+        {"catalog": "people/catalog", "changes": "work/changes"},
+        {"changes": "hop", "hop": "work/changes"},  # a chain of links to the folder
+        {"policies": "work/changes/../policies"},
+    ],
+    ids=["changes", "two-roots", "chain", "dotdot"],
+)
+def test_a_linked_record_folder_is_read_in_git_as_on_disk(tmp_path: Path, links: dict[str, str]) -> None:
+    files = {
+        "work/changes/ops.yaml": team("changes-team"),
+        "work/changes/sub/more.yaml": team("sub-team"),
+        "work/policies/ops.yaml": team("policy-team"),
+        "people/catalog/ops.yaml": team("ops"),
+    }
+    if "catalog" not in links:
+        files["catalog/here.yaml"] = team("here")
+    repo = _repo(tmp_path, files, links)
+    records, findings = _both(repo)
+    assert findings == []
+    for root in links:
+        if root in ("catalog", "changes", "policies"):
+            assert any(path.startswith(root + "/") for path, _ in records), (root, records)
+
+
+def test_a_linked_record_folder_that_leaves_the_repository_is_refused_in_git(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "chg.yaml").write_text(team("outsider"))
+    repo = _repo(tmp_path, {"catalog/ops.yaml": team("ops")}, {"changes": "../outside"})
+    records, findings = load_revision(repo.repo, "HEAD").catalog.records, load_revision(repo.repo, "HEAD").findings
+    assert [r.name for r in records] == ["ops"]
+    assert [(f.rule, f.location.path) for f in findings] == [("unsafe-path", "changes")]
+    on_disk = load_tree(repo.root, use_cache=False)  # the working tree refuses it too
+    assert [r.name for r in on_disk.catalog.records] == ["ops"]
+    assert [(f.rule, f.location.path) for f in on_disk.findings] == [("unsafe-path", "changes")]
+
+
+def test_plan_sees_a_change_edited_in_a_linked_changes_folder_and_a_retargeted_link(tmp_path: Path) -> None:
+    from itsmctl.flow.plan import build_plan
+    from tests.conftest import approval_policy, change, ci
+
+    window = ("2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00")
+    requested = change("chg-1", "[ci:db]", *window, status="requested")
+    approved = requested.replace("status: requested", "status: approved")
+    repo = _repo(
+        tmp_path,
+        {
+            "catalog/org.yaml": team() + "---\n" + team("cab", "[carol, dave]") + "---\n" + ci("db"),
+            "policies/change.yaml": approval_policy("[{team: team:cab, count: 2}]"),
+            "work/a/chg-1.yaml": requested,
+            "work/b/chg-1.yaml": approved,
+        },
+        {"changes": "work/a"},
+    )
+    repo.branch("pr")
+    (repo.root / "changes").unlink()
+    os.symlink("work/b", repo.root / "changes")  # only the link changes: it now points at the approved copy
+    repo.repo.git.add("--all")
+    repo.commit("point changes/ at the approved copy")
+    (item,) = build_plan(repo.repo, "main", "pr").changes
+    assert item.transition == ("requested", "approved")
+    assert [(n.team, n.count) for n in item.needs] == [("team:cab", 2)]
