@@ -79,11 +79,6 @@ def test_control_a_label_written_alike_is_frozen(make_repo, run_cli) -> None:  #
         assert run_cli("-C", str(root), "gate", "--service", "shop", "--at", AT).exit_code == 1, written
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model.labels compares a plain number by its normalised text (0x1F -> '31', +1 -> '1', .5 -> '0.5'), "
-    "not as written: a freeze on label zone: '0x1F' does not cover a service labelled zone: 0x1F",
-)
 @pytest.mark.parametrize("written", ["0x1F", "+1", ".5", "0.50", "-0"])
 def test_a_freeze_covers_a_label_written_the_same_way(make_repo, run_cli, written: str) -> None:  # type: ignore[no-untyped-def]
     root = _labelled(make_repo, written, f"'{written}'")
