@@ -17,7 +17,7 @@ import git
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Finding, Location, Severity
 from itsmctl.load.discover import RECORD_ROOTS, is_record_file
-from itsmctl.load.links import MAX_LINK_TEXT, NOWHERE, Node, resolve_link
+from itsmctl.load.links import MAX_LINK_TEXT, NOWHERE, Node, folder_link, resolve_link
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
 from itsmctl.vcs.blobs import read_blobs
 
@@ -151,25 +151,47 @@ def _record_tree(repo: git.Repo, commit: git.Commit) -> _RecordTree:
     blobs = _list_blobs(repo, commit)
     by_path = {entry.path: entry for entry in blobs}
     lookup = _TreeLookup(by_path, lambda sha: bytes(repo.odb.stream(bytes.fromhex(sha)).read()))
-    shown = list(blobs)
     via: dict[str, tuple[str, ...]] = {}
     problems: list[Finding] = []
+    # The folders walked, as discover finds them: the record roots there are (a root that is a link to a
+    # folder is walked through it), else the whole tree. (virtual folder, folder read, links on the way)
+    walks: list[tuple[str, str, tuple[str, ...]]] = []
     for root in RECORD_ROOTS:
         entry = by_path.get(root)
-        if entry is None or entry.mode != _SYMLINK_MODE:
-            continue
-        resolved = resolve_link(root, lookup)
-        if resolved.problem:
-            problems.append(_link_finding(root, resolved.problem))
-            continue
-        if resolved.kind != "dir":
-            continue  # a link to a file is no folder: the working tree does not walk it either
-        inside = resolved.path + "/" if resolved.path else ""
+        if entry is not None and entry.mode == _SYMLINK_MODE:
+            resolved = resolve_link(root, lookup)
+            if resolved.problem and resolved.problem != NOWHERE:
+                problems.append(_link_finding(root, resolved.problem))
+            elif resolved.kind == "dir":
+                walks.append((root, resolved.path, resolved.through[:-1]))
+        elif root in lookup.folders:
+            walks.append((root, root, ()))
+    if not walks:
+        walks = [("", "", ())]
+    areas = tuple(real for _, real, _ in walks)
+    shown: list[TreeEntry] = []
+    pending: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [(v, r, links, ()) for v, r, links in walks]
+    while pending:
+        virtual, real, links, chain = pending.pop(0)
+        inside = real + "/" if real else ""
         for blob in blobs:
-            if blob.path.startswith(inside) and blob.path != root:
-                path = root + "/" + blob.path[len(inside) :]
-                shown.append(TreeEntry(blob.mode, blob.sha, blob.size, path))
-                via[path] = (*resolved.through[:-1], blob.path)
+            if not blob.path.startswith(inside):
+                continue
+            rest = blob.path[len(inside) :]
+            if any(part.startswith(".") for part in rest.split("/")[:-1]):
+                continue  # hidden folders are never walked
+            path = f"{virtual}/{rest}" if virtual else rest
+            if blob.mode == _SYMLINK_MODE and resolve_link(path, lookup).kind == "dir":
+                # A linked folder: read through the link when its folder is not walked anyway.
+                followed = folder_link(path, lookup, areas, chain)
+                if followed is not None and followed.problem:
+                    problems.append(_link_finding(path, followed.problem))
+                elif followed is not None:
+                    pending.append((path, followed.path, (*links, *followed.through[:-1]), (*chain, followed.path)))
+                continue
+            shown.append(TreeEntry(blob.mode, blob.sha, blob.size, path))
+            if path != blob.path:
+                via[path] = (*links, blob.path)
     return _RecordTree(by_path, record_entries(shown), via, problems)
 
 

@@ -220,3 +220,85 @@ def test_plan_sees_a_change_edited_in_a_linked_changes_folder_and_a_retargeted_l
     (item,) = build_plan(repo.repo, "main", "pr").changes
     assert item.transition == ("requested", "approved")
     assert [(n.team, n.count) for n in item.needs] == [("team:cab", 2)]
+
+
+def _freeze(name: str) -> str:
+    return (
+        f"apiVersion: itsm/v1\nkind: Freeze\nmetadata: {{name: {name}}}\n"
+        "spec: {start: '2026-12-01T00:00:00Z', end: '2026-12-31T00:00:00Z', reason: peak}\n"
+    )
+
+
+def test_a_linked_folder_inside_a_record_folder_is_read_through_the_link(tmp_path: Path) -> None:
+    """Before, validate and plan both skipped ``catalog/freezes -> ../shared/freezes`` without a word: the freeze
+    in it stopped nothing, and the gate opened inside it."""
+    repo = _repo(
+        tmp_path,
+        {
+            "catalog/ops.yaml": team("ops"),
+            "shared/freezes/xmas.yaml": _freeze("xmas"),
+            "shared/freezes/more/n.yaml": _freeze("ny"),
+        },
+        {"catalog/freezes": "../shared/freezes"},
+    )
+    records, findings = _both(repo)
+    assert records == [
+        ("catalog/freezes/more/n.yaml", "ny"),
+        ("catalog/freezes/xmas.yaml", "xmas"),
+        ("catalog/ops.yaml", "ops"),
+    ]
+    assert findings == []
+
+
+def test_a_linked_folder_whose_folder_is_read_anyway_is_not_read_twice(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path, {"catalog/v2/ops.yaml": team("ops")}, {"catalog/current": "v2", "changes/mine": "../catalog/v2"}
+    )
+    assert _both(repo) == ([("catalog/v2/ops.yaml", "ops")], [])
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        {"catalog/freezes": "../shared", "shared/up": "."},  # a followed folder linking to itself
+        {"catalog/freezes": "../shared", "shared/up": ".."},  # ... to the root, which holds catalog/
+        {"catalog/freezes": "../shared", "shared/a": "../other", "other/b": "../shared"},  # a ring of two
+        {"catalog/root": ".."},  # the root holds catalog/ itself
+    ],
+    ids=["self", "root-from-inside", "ring", "root"],
+)
+def test_a_linked_folder_that_loops_is_refused_in_both(tmp_path: Path, links: dict[str, str]) -> None:
+    repo = _repo(
+        tmp_path,
+        {"catalog/ops.yaml": team("ops"), "shared/f.yaml": _freeze("xmas"), "other/g.yaml": _freeze("ny")},
+        links,
+    )
+    records, findings = _both(repo)
+    assert ("catalog/ops.yaml", "ops") in records
+    assert findings and all(rule == "unsafe-path" and "loops" in message for rule, _, message in findings), findings
+
+
+def test_validate_and_gate_see_a_freeze_in_a_linked_folder(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import change, service
+
+    window = ("2026-12-08T22:00:00+01:00", "2026-12-08T23:00:00+01:00")
+    repo = _repo(
+        tmp_path,
+        {
+            "catalog/org.yaml": team() + "---\n" + service("shop"),
+            "shared/freezes/xmas.yaml": _freeze("xmas"),
+            "changes/chg-1.yaml": change("chg-1", "[service:shop]", *window, status="approved"),
+        },
+        {"catalog/freezes": "../shared/freezes"},
+    )
+    gate = run_cli("-C", str(repo.root), "gate", "--service", "shop", "--at", "2026-12-08T22:30:00+01:00")
+    assert gate.exit_code == 1 and "freeze 'xmas'" in gate.stdout, gate.stdout
+    # plan reads it from git objects too, and an edit behind the link is an edit of the freeze.
+    repo.branch("pr")
+    repo.commit(
+        "end the freeze early", {"shared/freezes/xmas.yaml": _freeze("xmas").replace("2026-12-31", "2026-12-02")}
+    )
+    from itsmctl.flow.plan import build_plan
+
+    plan = build_plan(repo.repo, "main", "pr")
+    assert [(d.kind, d.name, d.action) for d in plan.records] == [("Freeze", "xmas", "modified")]
