@@ -34,6 +34,7 @@ from itsmctl.flow.identities import NOBODY_TIED, Identities, identities_of, team
 from itsmctl.flow.templates import template_match
 from itsmctl.load.discover import RECORD_ROOTS
 from itsmctl.load.discover import is_record_file as is_record_path
+from itsmctl.load.records import policy_in_doubt
 from itsmctl.model.kinds import Change, Window
 from itsmctl.model.record import Record
 from itsmctl.risk.history import PastOutcome
@@ -207,11 +208,9 @@ class _Walk:
     def _policy_in_doubt(self, old_path: str, records: list[Record], problems: list[Problem]) -> bool:
         """Whether a file's new version may hide a Policy: one that does not load, or a file that does not
         load at all where a Policy was (or under policies/)."""
-        if any(r.kind == "Policy" and r.typed is None for r in records):
-            return True
         unreadable = any(record is None for record, _ in problems)
-        had_policy = old_path.startswith("policies/") or any(r.kind == "Policy" for r in self.live.records(old_path))
-        return unreadable and had_policy
+        had_policy = any(r.kind == "Policy" for r in self.live.records(old_path))
+        return policy_in_doubt(old_path, records, unreadable, had_policy)
 
     def _read_base(
         self, before: dict[str, Change], after: dict[str, Change], updates: list[tuple[str, list[Record]]]

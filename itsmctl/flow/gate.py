@@ -1,10 +1,21 @@
 """The deploy gate: may this deploy go ahead now?
 
-Open only when a change that is approved, scheduled or in progress targets the
-service (or the CI being deployed to), its window contains the moment of the
-deploy, and no freeze forbids it. Emergency changes pass a freeze only where
-the freeze allows emergencies. Every change that was considered is reported
-with the reason it did not open the gate, so a closed gate says what to do.
+Open only when a change that is approved, scheduled or in progress covers the
+deploy, its window contains the moment of the deploy, and no freeze forbids it.
+Every change that was considered is reported with the reason it did not open the
+gate, so a closed gate says what to do.
+
+A change covers a deploy of service S when it targets S. With ``--ci C`` it covers
+the deploy of S onto C when it targets both, or targets one of them and the CMDB
+says S runs on C (C is among S's ``dependsOn`` CIs or the CIs they depend on): a
+change to an unrelated host does not open a deploy of any service onto it, and a
+change to S does not open a deploy of S onto a CI it does not run on.
+
+A freeze forbids the deploy when it is in force at that moment, does not allow the
+change's type (emergency changes pass only freezes that allow emergencies), and
+covers either the change (its targets or their blast radius) or the deploy itself:
+the service deployed, what depends on it, or the CI it lands on. A change to
+another record cannot carry a deploy through a freeze on the deployed service.
 """
 
 from __future__ import annotations
@@ -13,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.load.omitted import Omission
 from itsmctl.model.catalog import Catalog
-from itsmctl.model.kinds import AUTHORISED_STATUSES, Change, ConfigurationItem
+from itsmctl.model.kinds import AUTHORISED_STATUSES, Change, ConfigurationItem, Freeze
 from itsmctl.model.lookup import why_unusable
 from itsmctl.risk.planning import Planning
 
@@ -52,7 +64,35 @@ def _targets_deploy(change: Change, service_ref: str, ci_ref: str | None) -> boo
     return service_ref in targets or (ci_ref is not None and ci_ref in targets)
 
 
-def _judge(change: Change, planning: Planning, at: datetime) -> tuple[bool, str]:
+def runs_on(graph: DependencyGraph, service_ref: str, ci_ref: str) -> bool:
+    """Whether the CMDB puts the service on the CI: a ``dependsOn`` CI, or a CI those depend on."""
+    seen = {service_ref}
+    stack = [service_ref]
+    while stack:
+        for ref in graph.depends_on.get(stack.pop(), ()):
+            if ref == ci_ref:
+                return True
+            if ref.startswith("ci:") and ref not in seen:
+                seen.add(ref)
+                stack.append(ref)
+    return False
+
+
+def _uncovered(change: Change, service_ref: str, ci_ref: str | None, on_ci: bool) -> str | None:
+    """Why the change does not cover this deploy, or None when it does."""
+    targets = set(change.target_refs)
+    if ci_ref is None or (service_ref in targets and ci_ref in targets) or on_ci:
+        return None
+    named, other = (service_ref, ci_ref) if service_ref in targets else (ci_ref, service_ref)
+    return (
+        f"targets {named} but not {other}, and the CMDB does not put {service_ref} on {ci_ref}: "
+        f"a change for this deploy targets both"
+    )
+
+
+def _judge(
+    change: Change, planning: Planning, at: datetime, deploy_freezes: Sequence[tuple[Freeze, str]] = ()
+) -> tuple[bool, str]:
     if change.status not in AUTHORISED_STATUSES:
         return False, f"is {change.status}; only approved, scheduled or in-progress changes open the gate"
     window = change.window
@@ -65,6 +105,11 @@ def _judge(change: Change, planning: Planning, at: datetime) -> tuple[bool, str]
     for hit in planning.freeze_hits(change):
         if hit.freeze.window.contains(at) and not hit.allowed:
             return False, f"freeze {hit.freeze.name!r} is on and does not allow {change.type} changes"
+    for freeze, matched in deploy_freezes:
+        if change.type not in freeze.allowed_types:
+            return False, (
+                f"freeze {freeze.name!r} is on, covers this deploy ({matched}) and does not allow {change.type} changes"
+            )
     return True, f"{change.type} change {change.status}, window {window.start.isoformat()} .. {window.end.isoformat()}"
 
 
@@ -117,10 +162,16 @@ def decide(
             )
             return decision
     planning = Planning(catalog, now=at)
+    deploy_freezes = planning.deploy_freezes(service_ref, ci_ref, at)
+    on_ci = ci_ref is not None and runs_on(planning.graph, service_ref, ci_ref)
     for change in sorted(catalog.changes.values(), key=lambda c: c.name):
         if not _targets_deploy(change, service_ref, ci_ref):
             continue
-        opens, reason = _judge(change, planning, at)
+        uncovered = _uncovered(change, service_ref, ci_ref, on_ci)
+        if uncovered is not None:
+            opens, reason = False, uncovered
+        else:
+            opens, reason = _judge(change, planning, at, deploy_freezes)
         decision.candidates.append(Candidate(change.name, change.status, opens, reason))
         if opens and not decision.open and not blocking:
             decision.open = True

@@ -44,7 +44,8 @@ PRE_APPROVED_EXTRA: dict[str, frozenset[str]] = {
 INITIAL = frozenset({"draft", "requested"})
 CLOSED_WITH_OUTCOME = frozenset({"completed", "failed", "rolled-back"})
 # What an approval covers: changing these needs the change to go back to requested.
-SCOPE_FIELDS = ("type", "targets", "window", "implementationPlan", "rollbackPlan", "testPlan", "template")
+# The requester too: who asked is who may not approve, so it cannot change under an approval.
+SCOPE_FIELDS = ("type", "requester", "targets", "window", "implementationPlan", "rollbackPlan", "testPlan", "template")
 APPROVED_STATES = frozenset({"approved", "scheduled", "in-progress"})
 
 

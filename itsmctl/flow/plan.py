@@ -30,8 +30,10 @@ from itsmctl.flow.baseline import (
 )
 from itsmctl.flow.diff import FieldChange, RecordDiff, diff_values
 from itsmctl.flow.identities import NOBODY_TIED, Identities, identities_of
+from itsmctl.flow.landing import landing_problems
 from itsmctl.flow.lifecycle import check_transition, edited_scope
 from itsmctl.flow.owners import record_owner_needs
+from itsmctl.flow.policy_doubt import trusted_policies_in_doubt
 from itsmctl.graph.cmdb import DependencyGraph
 from itsmctl.load.records import LoadResult, index_catalog
 from itsmctl.model.catalog import Catalog
@@ -49,6 +51,8 @@ AUTHORISED_OR_CLOSED = frozenset({"approved", "scheduled", "in-progress", "compl
 TRANSITION_RULE = "illegal-transition"
 SCOPE_RULE = "approved-scope-edit"
 COLLISION_RULE = "change-id-collision"
+# Lifecycle findings: a merge with one of them is wrong whatever approvals it has.
+FLOW_RULES = frozenset({TRANSITION_RULE, SCOPE_RULE, COLLISION_RULE})
 
 
 @dataclass
@@ -58,6 +62,13 @@ class ChangePlan:
     risks: tuple[CatalogRisk, ...]  # assessed on the head's catalog, then on the base branch's
     needs: list[ApprovalNeed]
     template: str | None  # the StandardChange that pre-approves it, when it matches
+    # Who requested it, as the head, the merge base and the base tip name them: none of them may approve
+    # it, so a pull request cannot make the requester's approval count by rewriting ``spec.requester``.
+    requesters: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.change.requester not in self.requesters:
+            self.requesters = (self.change.requester, *self.requesters)
 
     @property
     def stricter_risk(self) -> CatalogRisk:
@@ -100,18 +111,22 @@ class Plan:
     record_needs: list[ApprovalNeed] = field(default_factory=list)
     # Who is one person under several names, for excluding requesters and authors (``flow.identities``).
     identities: Identities = NOBODY_TIED
+    # Files on the base branch that may hide a Policy (``policy_doubt``); only looked for when a change is
+    # authorised here, since only then are the requirements needed.
+    policies_in_doubt: list[str] = field(default_factory=list)
 
     def invalid_base_policies(self) -> list[str]:
-        """Files of the base branch whose Policy does not load, when the pull request authorises a change.
+        """Files of the base branch that may hide a Policy, when the pull request authorises a change.
 
         An invalid Policy has no typed view and would simply not apply: one that a new itsmctl
-        reads differently (``allowSelfApproval: no`` is the text "no" in YAML 1.2) must not turn
-        into a pull request that needs no approval. ``review`` and ``plan --approvals trailers``
-        fail closed on it, as the audit does.
+        reads differently (``allowSelfApproval: no`` is the text "no" in YAML 1.2), or a policy
+        file that is no YAML at all (``flow.policy_doubt``), must not turn into a pull request
+        that needs no approval. ``review`` and ``plan --approvals trailers`` fail closed on it,
+        as the audit does.
         """
         if not any(item.grants_authorisation for item in self.changes):
             return []  # nothing is authorised here: the requirements are not needed now
-        return sorted({r.path for r in self.trusted_catalog.records if r.kind == "Policy" and r.typed is None})
+        return self.policies_in_doubt
 
 
 def _changed_paths(repo: git.Repo, old: str, new: str) -> set[str]:
@@ -164,8 +179,15 @@ def _record_diffs(before: dict[tuple[str, str], Record], after: dict[tuple[str, 
 
 
 def _flow_findings(
-    ctx: CheckContext, change: Change, previous: Change | None, fields: list[FieldChange], pre_approved: bool
+    ctx: CheckContext,
+    change: Change,
+    previous: Change | None,
+    fields: list[FieldChange],
+    pre_approved: bool,
+    tip: Change | None = None,
 ) -> list[Finding]:
+    """Lifecycle findings of the step merge base -> head, and of the step the merge makes on the base tip,
+    where the change is ``tip`` now (``landing``): both must be allowed."""
     findings = []
     record = change.record
     verdict = check_transition(
@@ -185,6 +207,11 @@ def _flow_findings(
                     "set status back to requested in the same pull request, so it is approved again",
                 )
             )
+    for problem in landing_problems(change, previous, tip, pre_approved):
+        rule = SCOPE_RULE if problem.scope else TRANSITION_RULE
+        findings.append(
+            ctx.finding(rule, Severity.ERROR, record, ("spec", problem.field), problem.message, problem.hint)
+        )
     return findings
 
 
@@ -210,6 +237,18 @@ def _condition_findings(ctx: CheckContext, failures: list[ConditionFailure]) -> 
 def _trusted_policies(trusted: Catalog, head: Catalog) -> list[Policy]:
     """Base policies always apply; the head's apply too, so a PR may tighten but never loosen."""
     return [*trusted.policies.values(), *head.policies.values()]
+
+
+def _requester_of(record: Record | None) -> str | None:
+    """The requester a version of a change names, read from the record even when it is invalid."""
+    spec = record.body.get("spec") if record is not None else None
+    requester = spec.get("requester") if isinstance(spec, dict) else None
+    return requester if isinstance(requester, str) else None
+
+
+def _requesters(*versions: Record | None) -> tuple[str, ...]:
+    named = (_requester_of(version) for version in versions)
+    return tuple(dict.fromkeys(requester for requester in named if requester))
 
 
 def _kinds_in(loaded: LoadResult, paths: set[str]) -> set[str]:
@@ -257,7 +296,9 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
         risks = assess_on_both(change, planning, at_base)
         level = stricter(risks).assessment.level
         template = pre_approving_template(change, trusted, head_loaded.catalog, level)
-        findings.extend(_flow_findings(ctx, change, previous, diff.fields, template is not None))
+        tip_record = trusted.by_ref.get(f"change:{diff.name}")
+        tip = tip_record.typed if tip_record is not None and isinstance(tip_record.typed, Change) else None
+        findings.extend(_flow_findings(ctx, change, previous, diff.fields, template is not None, tip))
         checks.freezes(change, {h.freeze.name for h in planning.freeze_hits(change) if not h.allowed})
         checks.template(change, head_loaded.catalog, level)
         if previous is None and diff.name in trusted.changes:
@@ -275,7 +316,18 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
         failures: list[ConditionFailure] = []
         needs = [] if template else stricter_approvals(change, policies, owners_of, risk_bases(risks), failures)
         findings.extend(_condition_findings(ctx, failures))
-        changes.append(ChangePlan(change, previous, risks, needs, template))
+        requesters = _requesters(change.record, old_record, tip_record)
+        changes.append(ChangePlan(change, previous, risks, needs, template, requesters))
+    doubts: list[str] = []
+    if any(item.grants_authorisation for item in changes):
+        kept = [f for f in head_loaded.findings if f.location.path not in drift_paths]
+        doubts = trusted_policies_in_doubt(
+            repo,
+            base.hexsha,
+            [*(f for f in head_loaded.files if f not in drift_paths), *base_loaded.files],
+            [*kept, *base_loaded.findings],
+            trusted.records,
+        )
     return Plan(
         base=base.hexsha,
         head=head.hexsha,
@@ -291,4 +343,5 @@ def build_plan(repo: git.Repo, base_rev: str, head_rev: str = "HEAD") -> Plan:
         identities=identities_of(
             (trusted, head_loaded.catalog), (read_mailmap(repo, base.hexsha), read_mailmap(repo, head.hexsha))
         ),
+        policies_in_doubt=doubts,
     )

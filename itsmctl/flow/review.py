@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 import git
 
 from itsmctl.errors import ItsmError
+from itsmctl.findings import Finding
 from itsmctl.flow.approvals import Approval, Membership, NeedResult, count_approvals, team_members
-from itsmctl.flow.plan import ChangePlan, Plan, build_plan
+from itsmctl.flow.plan import FLOW_RULES, ChangePlan, Plan, build_plan
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Team
 from itsmctl.vcs.git import resolve_commit
@@ -59,16 +60,24 @@ class ReviewOutcome:
         """Policies of the trusted catalog that do not load, so the approvals they require are unknown."""
         return self.plan.invalid_base_policies()
 
+    def refused_steps(self) -> list[Finding]:
+        """Lifecycle findings of the plan (a step that is not allowed, a scope edited under an approval, a taken
+        id): no approval makes such a merge right, so the review fails with them."""
+        return [finding for finding in self.plan.findings if finding.rule in FLOW_RULES]
+
     @property
     def satisfied(self) -> bool:
         ready = all(all(r.satisfied for r in self.results[item.change.name]) for item in self.due())
         owners = all(r.satisfied for r in self.record_results)
-        return ready and owners and not self.unreadable() and not self.invalid_policies()
+        clean = not self.unreadable() and not self.invalid_policies() and not self.refused_steps()
+        return ready and owners and clean
 
     def missing(self) -> list[str]:
         lines = [f"{name}: invalid at the head, so its approvals cannot be checked" for name in self.unreadable()]
+        lines += [f"{finding.location.path}: {finding.message}" for finding in self.refused_steps()]
         lines += [
-            f"{path}: a Policy there is invalid, so the approvals it requires are unknown (fix it first)"
+            f"{path}: a Policy there is invalid or the file does not load, so the approvals it requires are "
+            "unknown (fix it first)"
             for path in self.invalid_policies()
         ]
         for item in self.due():
@@ -112,7 +121,7 @@ def membership(trusted: Catalog, client: GitHubClient | None):  # type: ignore[n
 
 
 def excluded_identities(item: ChangePlan, authors: dict[str, str]) -> dict[str, str]:
-    excluded = {item.change.requester.lower(): f"requested {item.change.name} (no self-approval)"}
+    excluded = {requester.lower(): f"requested {item.change.name} (no self-approval)" for requester in item.requesters}
     for identity, why in authors.items():
         excluded.setdefault(identity.lower(), why)
     return excluded
@@ -128,7 +137,7 @@ def check_approvals(
             approvals,
             excluded_identities(item, authors),
             is_member,
-            requesters=[item.change.requester],
+            requesters=item.requesters,
             identities=plan.identities,
         )
         for item in plan.changes
@@ -144,11 +153,12 @@ def check_record_approvals(
     request: the record edits are part of what they ask for.
     """
     excluded = {identity.lower(): why for identity, why in authors.items()}
+    requesters = [requester for item in plan.changes for requester in item.requesters]
     for item in plan.changes:
-        excluded.setdefault(
-            item.change.requester.lower(), f"requested {item.change.name} in this pull request (no self-approval)"
-        )
-    requesters = [item.change.requester for item in plan.changes]
+        for requester in item.requesters:
+            excluded.setdefault(
+                requester.lower(), f"requested {item.change.name} in this pull request (no self-approval)"
+            )
     return count_approvals(
         plan.record_needs, approvals, excluded, is_member, requesters=requesters, identities=plan.identities
     )

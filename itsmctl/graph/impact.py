@@ -5,6 +5,11 @@ each impacted node is reached once, at its shortest distance (a diamond counts
 once), and cycles cannot loop. Redundancy is honoured at the touched CIs: a
 change that takes down no more replicas than the CI can lose leaves it up, so
 nothing above it is impacted through it.
+
+Several entries naming one node are one touch (``combine_touches``): their
+replicas add up, and an entry without a count takes the whole node down. Two
+``{ref: ci:db, replicas: 1}`` entries are two replicas down, as far as anyone
+reading the change can tell; read as one, they hid an outage behind redundancy.
 """
 
 from __future__ import annotations
@@ -70,8 +75,20 @@ class BlastRadius:
         return [graph.nodes[ref] for ref in self.refs() if graph.nodes[ref].kind == kind]
 
 
+def combine_touches(touched: Iterable[Touch]) -> tuple[Touch, ...]:
+    """One touch per node, in the order first named: replicas summed, ``None`` (all of it) wins."""
+    combined: dict[str, int | None] = {}
+    for touch in touched:
+        if touch.ref not in combined:
+            combined[touch.ref] = touch.replicas
+            continue
+        before = combined[touch.ref]
+        combined[touch.ref] = None if before is None or touch.replicas is None else before + touch.replicas
+    return tuple(Touch(ref, replicas) for ref, replicas in combined.items())
+
+
 def blast_radius(graph: DependencyGraph, touched: Iterable[Touch]) -> BlastRadius:
-    touched = tuple(touched)
+    touched = combine_touches(touched)
     radius = BlastRadius(touched)
     queue: deque[str] = deque()
     for touch in touched:
@@ -117,7 +134,8 @@ class ImpactCache:
         radius = self._as_written.get(written)
         if radius is not None:
             return radius
-        key = tuple(sorted(set(written), key=lambda t: (t.ref, t.replicas or 0)))
+        # Entries naming one node add up: never collapse them as a set would.
+        key = tuple(sorted(combine_touches(written), key=lambda t: t.ref))
         radius = self._radii.get(key)
         if radius is None:
             radius = blast_radius(self.graph, key)

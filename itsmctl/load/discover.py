@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsmctl.errors import ItsmError
-from itsmctl.load.links import NOWHERE, Lookup, Node, resolve_link
+from itsmctl.load.links import NOWHERE, Lookup, Node, folder_link, resolve_link
 
 # Folders that hold records; when none exists, the whole tree is scanned.
 RECORD_ROOTS = ("catalog", "changes", "policies")
@@ -98,20 +98,34 @@ def discover(root: Path) -> Discovered:
     files: list[Path] = []
     escaping: list[Path] = []
     not_regular: list[Path] = []
-    for top in tops:
+    prefix = str(root) + os.sep
+    areas = tuple(relative(top.resolve(), root) if top != root else "" for top in tops if _inside(top.resolve(), root))
+    # Folders to walk, and the folders followed through links on the way to each (load.links.folder_link).
+    pending: list[tuple[Path, tuple[str, ...]]] = [(top, ()) for top in tops]
+    while pending:
+        top, chain = pending.pop(0)
         if top.is_symlink() and not _inside(top.resolve(), root):
             escaping.append(top)
             continue
-        prefix = str(root) + os.sep
         for directory, dirnames, filenames in os.walk(top, followlinks=False, onerror=_walk_error):
             # Hidden folders (.git, .github, .venv) never hold records.
             dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
-            for name in dirnames:
-                # os.walk does not descend into linked folders; one pointing out of the repository is reported.
-                link = Path(directory, name)
-                if os.path.islink(link) and not _inside(link.resolve(), root):
-                    escaping.append(link)
             folder = (directory + os.sep)[len(prefix) :].replace(os.sep, "/")
+            for name in dirnames:
+                # os.walk does not descend into linked folders: one whose folder is walked anyway is read
+                # there; one to a folder that is not is walked through the link, as plan reads git objects.
+                link = Path(directory, name)
+                if not os.path.islink(link):
+                    continue
+                if not _inside(link.resolve(), root):
+                    escaping.append(link)
+                    continue
+                followed = folder_link(folder + name, lookup, areas, chain, aliases)
+                if followed is not None and followed.problem:
+                    escaping.append(link)
+                    link_problems[link] = followed.problem
+                elif followed is not None:
+                    pending.append((link, (*chain, followed.path)))
             for name in filenames:
                 if not is_record_file(folder + name):
                     continue

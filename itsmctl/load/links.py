@@ -86,3 +86,38 @@ def resolve_link(path: str, lookup: Lookup, root_aliases: tuple[str, ...] = ()) 
         done.append(part)
     final = "/".join(done)
     return Resolved(final, lookup(final).kind if done else "dir", through=(*followed, final))
+
+
+def _under(path: str, folder: str) -> bool:
+    return not folder or path == folder or path.startswith(folder + "/")
+
+
+def _hidden(path: str) -> bool:
+    return any(part.startswith(".") for part in path.split("/"))
+
+
+def folder_link(
+    path: str, lookup: Lookup, areas: tuple[str, ...], chain: tuple[str, ...], root_aliases: tuple[str, ...] = ()
+) -> Resolved | None:
+    """A link to a folder met while walking the record folders: whether its files are read through it.
+
+    ``areas`` are the folders walked (repository-relative, as resolved; ``""`` for all of it) and
+    ``chain`` the folders followed through links on the way to this one. The link is followed when it
+    leads to a folder that is not walked anyway (outside ``areas``, or hidden), so its records are read,
+    under the link's name, instead of silently missing (a freeze kept in a linked folder stopped
+    nothing). It is not followed (None) when its folder is walked anyway (its records are read where they
+    are, once) or it is no folder. It is refused (a ``Resolved`` with its problem) when it leaves the
+    repository or leads back into a folder on its own way (a loop).
+    """
+    resolved = resolve_link(path, lookup, root_aliases)
+    if resolved.problem:
+        return resolved if resolved.problem != NOWHERE else None
+    if resolved.kind != "dir":
+        return None
+    target = resolved.path
+    if any(_under(target, area) for area in areas) and not _hidden(target):
+        return None
+    # A folder holding a walked folder, or one followed on the way here, holds this link too: a loop.
+    if any(_under(walked, target) for walked in (*areas, *chain)):
+        return Resolved(problem=LOOP)
+    return resolved

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from itsmctl.findings import Location
 from itsmctl.load.safe_yaml import ComposedDocument, YamlProblem, compose_documents
+from itsmctl.load.yaml_text import Mark
 from itsmctl.model.kinds import KeyPath
 from itsmctl.model.record import Record, SourceFile
 
@@ -54,7 +55,23 @@ class Locator:
         document = documents[record.doc_index] if record.doc_index < len(documents) else None
         if document is None or document.node is None:
             return Location(record.path, record.line, 0)
-        node: Node = document.node
+        _, mark, _ = self._walk(document.node, record, path)
+        return Location(record.path, *document.positions.mark(mark))
+
+    def written(self, record: Record, path: KeyPath) -> str | None:
+        """The source text of the plain (unquoted) scalar at ``path``, as written: ``1.10``, not 1.1."""
+        documents = self._compose(record.source)
+        document = documents[record.doc_index] if record.doc_index < len(documents) else None
+        if document is None or document.node is None:
+            return None
+        node, _, found = self._walk(document.node, record, path)
+        if not found or not isinstance(node, ScalarNode) or node.style:  # plain: None, or "" from libyaml
+            return None
+        return str(node.value)
+
+    @staticmethod
+    def _walk(node: Node, record: Record, path: KeyPath) -> tuple[Node, Mark, bool]:
+        """The node at ``path`` (or its deepest existing parent), where to point at it, and whether it is there."""
         mark = node.start_mark
         if record.source.front_matter and path[:1] in (("metadata",), ("spec",)):
             path = path[1:]
@@ -69,6 +86,6 @@ class Locator:
                 child = node.value[step]
                 mark = child.start_mark
             if child is None:
-                break
+                return node, mark, False
             node = child
-        return Location(record.path, *document.positions.mark(mark))
+        return node, mark, True

@@ -13,6 +13,7 @@ from itsmctl.load.locate import Locator
 from itsmctl.load.safe_yaml import load_documents
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import BUILDERS, FieldError
+from itsmctl.model.labels import written_labels
 from itsmctl.model.record import Record, SourceFile
 from itsmctl.model.references import iter_references
 from itsmctl.model.refs import KINDS, NAME_PATTERN, PREFIX_OF_KIND
@@ -131,7 +132,7 @@ def load_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_FILE_BYTES)
         )
         labels = metadata.get("labels") if isinstance(metadata, dict) else None
         if isinstance(labels, dict):
-            record.labels = labels
+            record.labels = written_labels(labels)
         records.append(record)
     return records, findings
 
@@ -179,7 +180,7 @@ def load_markdown(path: str, text: str) -> tuple[list[Record], list[Finding]]:
     )
     labels = metadata.get("labels")
     if isinstance(labels, dict):
-        record.labels = labels
+        record.labels = written_labels(labels)
     if written_body:  # it would be replaced by the Markdown without a word
         findings.append(
             Finding(
@@ -205,6 +206,21 @@ def _unknown_kind(record: Record, locator: Locator) -> Finding:
     return Finding("unknown-kind", Severity.ERROR, f"unknown kind {kind!r}", location, hint)
 
 
+def _schema_finding(record: Record, problem: schema.SchemaProblem, locator: Locator) -> Finding:
+    location = locator.locate(record, problem.path)
+    written = locator.written(record, problem.path) if problem.wanted_text else None
+    if written is None:
+        return Finding("schema", Severity.ERROR, problem.message, location, problem.hint)
+    # ``title: 1.10`` says "got 1.1": say what was written, and how to keep it.
+    message = f"{problem.message}: YAML reads the unquoted {written} as a {_type_word(written)}, not as text"
+    quoted = "'" + written.replace("'", "''") + "'"
+    return Finding("schema", Severity.ERROR, message, location, f"quote it to keep it as written: {quoted}")
+
+
+def _type_word(written: str) -> str:
+    return "boolean" if written.lower() in ("true", "false") else "number"
+
+
 def check_record(record: Record, locator: Locator) -> list[Finding]:
     """Check a record against its kind's schema and build its typed view (``record.typed``)."""
     record.references = tuple(iter_references(record))
@@ -213,10 +229,7 @@ def check_record(record: Record, locator: Locator) -> list[Finding]:
         return [_unknown_kind(record, locator)]
     if not schema.is_valid(record.kind, record.body):
         record.schema_valid = False
-        return [
-            Finding("schema", Severity.ERROR, problem.message, locator.locate(record, problem.path), problem.hint)
-            for problem in schema.explain(record.kind, record.body)
-        ]
+        return [_schema_finding(record, problem, locator) for problem in schema.explain(record.kind, record.body)]
     try:
         record.typed = BUILDERS[record.kind](record)
     except FieldError as error:
@@ -278,3 +291,20 @@ def load_sources(
         policies_checked=True,
         policy_rules=processed.policy_rules,
     )
+
+
+# Policies live here by convention: a file under it that does not load may hide one.
+POLICY_ROOT = "policies/"
+
+
+def policy_in_doubt(path: str, records: Iterable[Record], unreadable: bool, held_policy: bool) -> bool:
+    """Whether a version of a file may hide a Policy, so the approvals the policies require are unknown.
+
+    It may when a Policy in it does not load (no typed view: it would simply not apply), or
+    when the file does not load at all (``unreadable``: it is no YAML, not UTF-8, a link to
+    nowhere...) and it is under ``policies/`` or its last readable version held a Policy
+    (``held_policy``). ``review`` and ``audit`` both fail closed on such a file.
+    """
+    if any(record.kind == "Policy" and record.typed is None for record in records):
+        return True
+    return unreadable and (path.startswith(POLICY_ROOT) or held_policy)

@@ -35,6 +35,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from itsmctl.load.yaml_scalars import ScalarError, bool_value, float_value, int_value, resolve_plain
 from itsmctl.load.yaml_text import Mark, Positions, document_parts
+from itsmctl.model.labels import LabelMap
 
 try:
     from yaml import CSafeLoader
@@ -214,8 +215,38 @@ class _Builder:
                     merged.discard(key)  # an explicit key overrides a merged one
                 else:
                     self._duplicate(node, key_node)
-            result[key] = self._build(value_node, depth)
+            value = self._build(value_node, depth)
+            if key == "labels" and value.__class__ is dict:
+                value = self._labels(value_node, value)
+            result[key] = value
         return result
+
+    def _labels(self, node: MappingNode, built: dict[str, object]) -> dict[str, object]:
+        """A ``labels`` mapping, with the source text of its numbers and booleans (``model.labels``)."""
+        if all(value.__class__ is str for value in built.values()):
+            return built  # the usual case: nothing to keep
+        explicit: dict[str, Node] = {}
+        merged: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not ScalarNode:
+                continue
+            if key_node.tag != _MERGE:
+                explicit[key_node.value] = value_node
+                continue
+            sources = value_node.value if value_node.__class__ is SequenceNode else [value_node]
+            for source in sources:  # earlier sources win, as in the merge itself
+                if source.__class__ is MappingNode:
+                    for source_key, source_value in source.value:
+                        if source_key.__class__ is ScalarNode:
+                            merged.setdefault(source_key.value, source_value)
+        written = {}
+        for key, value in built.items():
+            if value is None or value.__class__ is str:
+                continue
+            text = explicit.get(key) or merged.get(key)
+            if text is not None and text.__class__ is ScalarNode:
+                written[key] = text.value
+        return LabelMap(built, written) if written else built
 
     def _duplicate(self, node: MappingNode, key_node: ScalarNode) -> None:
         first = next(k for k, _ in node.value if k.__class__ is ScalarNode and k.value == key_node.value)

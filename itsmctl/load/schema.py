@@ -139,6 +139,9 @@ class SchemaProblem:
     path: KeyPath
     message: str
     hint: str = ""
+    # Text was wanted and YAML read a number or boolean: where the source is at hand, the finding says
+    # how it was written (``title: 1.10`` is the number 1.1) and to quote it (``load.records``).
+    wanted_text: bool = False
 
 
 def _shown(value: object) -> str:
@@ -231,7 +234,10 @@ def _explain(error: jsonschema.ValidationError, root: dict[str, Any]) -> Iterato
     if validator == "type":
         expected = error.validator_value
         expected_text = " or ".join(expected) if isinstance(expected, list) else expected
-        yield SchemaProblem(path, f"{where}: expected {expected_text}, got {_shown(instance)}", _hint_of(schema))
+        wanted_text = "string" in (expected if isinstance(expected, list) else [expected])
+        typed = wanted_text and isinstance(instance, (bool, int, float))
+        message = f"{where}: expected {expected_text}, got {_shown(instance)}"
+        yield SchemaProblem(path, message, _hint_of(schema), typed)
         return
     if validator == "pattern":
         hint = _hint_of(schema) or f"must match {error.validator_value}"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsmctl.model.durations import parse_duration
+from itsmctl.model.labels import written_labels
 from itsmctl.model.pickling import pickle_by_constructor
 from itsmctl.model.record import Record
 from itsmctl.model.times import check_year, parse_timestamp
@@ -569,7 +570,7 @@ def build_policy(record: Record) -> Policy:
                 severity=item.get("severity", "error"),
                 kinds=tuple(match.get("kinds") or ()),
                 names=tuple(match.get("names") or ()),
-                labels=match.get("labels") or {},
+                labels=written_labels(match.get("labels")),
                 when=item.get("when"),
                 assertion=item["assert"],
                 message=item["message"],
@@ -616,7 +617,7 @@ def build_freeze(record: Record) -> Freeze:
         scope=FreezeScope(
             services=frozenset(scope.get("services") or ()),
             cis=frozenset(scope.get("cis") or ()),
-            labels=scope.get("labels") or {},
+            labels=written_labels(scope.get("labels")),
             tiers=frozenset(scope.get("tiers") or ()),
         ),
         allowed_types=frozenset(spec.get("allowedTypes") or ()),
@@ -635,7 +636,7 @@ def build_standard_change(record: Record) -> StandardChange:
         cis=frozenset(allowed.get("cis") or ()),
         ci_types=frozenset(allowed.get("ciTypes") or ()),
         tiers=frozenset(allowed.get("tiers") or ()),
-        labels=allowed.get("labels") or {},
+        labels=written_labels(allowed.get("labels")),
         max_risk=spec["maxRisk"],
         required_fields=tuple(spec.get("requiredFields") or ()),
         max_duration=_duration(duration, ("spec", "maxDuration")) if duration else None,

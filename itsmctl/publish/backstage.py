@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from itsmctl.load.omitted import Omission
+from itsmctl.load.yaml_scalars import STR, reading_note, resolve_plain
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import ConfigurationItem, Service, Team
 from itsmctl.model.record import Record
@@ -249,10 +250,24 @@ def backstage_export(catalog: Catalog) -> BackstageExport:
     return export
 
 
+class _TextDumper(yaml.SafeDumper):
+    """PyYAML writes YAML 1.1: text that only YAML 1.2 reads as a number (``1e3``, ``0o17``, ``-.5e3``) it
+    leaves unquoted, and Backstage (a YAML 1.2 reader) then gets a number where a label value or a title
+    must be text. Any text that some YAML reader takes for something else is quoted."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    ambiguous = resolve_plain(text) != STR or reading_note(text) is not None
+    return dumper.represent_scalar(STR, text, style="'" if ambiguous else None)
+
+
+_TextDumper.add_representer(str, _represent_text)
+
+
 def render_backstage(export: BackstageExport, omitted: Sequence[Omission] = ()) -> str:
     """The YAML stream; what the catalog left out is said in comments at the top."""
     head = "".join(f"{line}\n" for line in omitted_note.comment_lines(omitted, "#"))
-    return head + yaml.safe_dump_all(export.entities, sort_keys=False, allow_unicode=True)
+    return head + yaml.dump_all(export.entities, Dumper=_TextDumper, sort_keys=False, allow_unicode=True)
 
 
 def write_backstage(export: BackstageExport, out: Path, omitted: Sequence[Omission] = ()) -> Path:

@@ -50,6 +50,19 @@ def _scope_match(freeze: Freeze, refs: Iterable[str], graph: DependencyGraph, ca
     return None
 
 
+def freezes_covering(
+    refs: Iterable[str], freezes: Iterable[Freeze], graph: DependencyGraph, catalog: Catalog
+) -> list[tuple[Freeze, str]]:
+    """Each of ``freezes`` whose scope covers one of ``refs``, with the ref that brought it in."""
+    refs = tuple(refs)
+    hits = []
+    for freeze in freezes:
+        matched = _scope_match(freeze, refs, graph, catalog)
+        if matched is not None:
+            hits.append((freeze, matched))
+    return hits
+
+
 def freeze_hits(
     change: Change,
     window: Window,

@@ -7,14 +7,15 @@ thousands of changes therefore costs one graph plus one walk per change.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 from itsmctl.graph.cmdb import DependencyGraph, build_graph
-from itsmctl.graph.impact import BlastRadius, ImpactCache
+from itsmctl.graph.impact import BlastRadius, ImpactCache, Touch
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Freeze, MaintenanceWindow, Window
 from itsmctl.risk.conflicts import Conflict, PairCache, conflicts_of, find_conflicts
-from itsmctl.risk.freezes import FreezeHit, freeze_hits
+from itsmctl.risk.freezes import FreezeHit, freeze_hits, freezes_covering
 from itsmctl.risk.history import History, history_from_changes
 from itsmctl.risk.weights import Weights, merge_weights
 from itsmctl.risk.windows import RuleError, any_window_covers
@@ -84,6 +85,20 @@ class Planning:
         if not overlapping:
             return []  # no need to walk the blast radius
         return freeze_hits(change, window, self.radius(change), overlapping, self.graph, self.catalog)
+
+    def deploy_freezes(self, service_ref: str, ci_ref: str | None, at: datetime) -> list[tuple[Freeze, str]]:
+        """Freezes in force at ``at`` whose scope covers a deploy, each with the ref that brought it in.
+
+        A deploy changes the service deployed, so what depends on it too (its blast radius),
+        and the CI it lands on; it does not take that CI down, so not what else runs there.
+        """
+        current = [freeze for freeze in self.freezes if freeze.window.contains(at)]
+        if not current:
+            return []
+        radius = self.impacts.radius((Touch(service_ref),))
+        impacted = (ref for ref in radius.refs() if radius.depth[ref] > 0)
+        refs = itertools.chain((service_ref,), (ci_ref,) if ci_ref else (), impacted)
+        return freezes_covering(refs, current, self.graph, self.catalog)
 
     def maintenance_windows(self, ref: str) -> tuple[MaintenanceWindow, ...]:
         item = self.catalog.typed(ref)

@@ -12,7 +12,7 @@ measured the same way against the SLA's per-priority targets.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import SLA, Incident, Service
@@ -85,12 +85,23 @@ def _affects(incident: Incident, service_ref: str) -> bool:
 
 
 def compliance(
-    service: Service, sla: SLA, incidents: list[Incident], start: datetime, end: datetime
+    service: Service,
+    sla: SLA,
+    incidents: list[Incident],
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> ServiceCompliance:
+    """``now``: where running clocks stop when the period has not ended (default: the period end)."""
     ref = f"service:{service.name}"
     mine = [i for i in incidents if _affects(i, ref)]
     hours = sla.support_hours
-    outages = [clip((i.impact_start, i.impact_end or end), start, end) for i in mine if i.impact_kind == "outage"]
+    horizon = end if now is None else max(start, min(end, now))
+    outages = [
+        clip((i.impact_start, i.impact_end or max(horizon, i.impact_start)), start, end)
+        for i in mine
+        if i.impact_kind == "outage"
+    ]
     report = ServiceCompliance(
         service=service.name,
         sla=sla.name,
@@ -103,10 +114,11 @@ def compliance(
             continue
         response_target = sla.response.get(incident.priority)
         resolution_target = sla.resolution.get(incident.priority)
-        response = (
-            _minutes(counted_seconds(incident.opened, incident.acknowledged, hours)) if incident.acknowledged else None
-        )
-        finished = incident.resolved or end
+        # Resolving an incident answers it at the latest; unanswered, the wait goes on to the horizon.
+        answered = incident.acknowledged or incident.resolved
+        waited = _minutes(counted_seconds(incident.opened, answered or max(horizon, incident.opened), hours))
+        response = waited if answered else None
+        finished = incident.resolved or max(horizon, incident.opened)
         resolution = _minutes(counted_seconds(incident.opened, finished, hours))
         times = IncidentTimes(
             incident.name,
@@ -118,9 +130,9 @@ def compliance(
             incident.resolved is None,
         )
         report.incidents.append(times)
-        if response is not None and times.response_target is not None and response > times.response_target:
+        if times.response_target is not None and waited > times.response_target:
             report.breaches.append(
-                Breach(incident.name, incident.priority, "response", response, times.response_target)
+                Breach(incident.name, incident.priority, "response", waited, times.response_target, answered is None)
             )
         if times.resolution_target is not None and resolution > times.resolution_target:
             report.breaches.append(
@@ -136,7 +148,11 @@ def compliance(
     return report
 
 
-def sla_report(catalog: Catalog, start: datetime, end: datetime, service: str | None = None) -> list[ServiceCompliance]:
+def sla_report(
+    catalog: Catalog, start: datetime, end: datetime, service: str | None = None, now: datetime | None = None
+) -> list[ServiceCompliance]:
+    """Compliance of every service with an SLA (or of ``service``); running clocks stop at ``now`` (default: now)."""
+    now = now or datetime.now(UTC)
     incidents = list(catalog.incidents.values())
     reports = []
     for name, item in sorted(catalog.services.items()):
@@ -144,5 +160,5 @@ def sla_report(catalog: Catalog, start: datetime, end: datetime, service: str | 
             continue
         sla = catalog.typed(item.sla) if item.sla else None
         if isinstance(sla, SLA):
-            reports.append(compliance(item, sla, incidents, start, end))
+            reports.append(compliance(item, sla, incidents, start, end, now))
     return reports

@@ -17,7 +17,7 @@ import git
 from itsmctl.errors import ItsmError
 from itsmctl.findings import Finding, Location, Severity
 from itsmctl.load.discover import RECORD_ROOTS, is_record_file
-from itsmctl.load.links import MAX_LINK_TEXT, NOWHERE, Node, resolve_link
+from itsmctl.load.links import MAX_LINK_TEXT, NOWHERE, Node, folder_link, resolve_link
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES, LoadResult, load_sources, too_large
 from itsmctl.vcs.blobs import read_blobs
 
@@ -135,33 +135,109 @@ def _sources(
         yield entry.path, blob(target.sha)
 
 
-def load_revision(repo: git.Repo, rev: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
-    """Load every record of a revision from git objects."""
-    commit = resolve_commit(repo, rev)
+@dataclass
+class _RecordTree:
+    """A revision's record files as the working tree shows them: a record folder (``changes``) that is a
+    link to a folder is read through the link, as ``discover`` walks it, its files under the link's name."""
+
+    by_path: dict[str, TreeEntry]
+    entries: list[TreeEntry]
+    # A file read through a linked record folder: its path -> the link, then the file read.
+    via: dict[str, tuple[str, ...]]
+    problems: list[Finding]
+
+
+def _record_tree(repo: git.Repo, commit: git.Commit) -> _RecordTree:
     blobs = _list_blobs(repo, commit)
     by_path = {entry.path: entry for entry in blobs}
+    lookup = _TreeLookup(by_path, lambda sha: bytes(repo.odb.stream(bytes.fromhex(sha)).read()))
+    via: dict[str, tuple[str, ...]] = {}
     problems: list[Finding] = []
+    # The folders walked, as discover finds them: the record roots there are (a root that is a link to a
+    # folder is walked through it), else the whole tree. (virtual folder, folder read, links on the way)
+    walks: list[tuple[str, str, tuple[str, ...]]] = []
+    for root in RECORD_ROOTS:
+        entry = by_path.get(root)
+        if entry is not None and entry.mode == _SYMLINK_MODE:
+            resolved = resolve_link(root, lookup)
+            if resolved.problem and resolved.problem != NOWHERE:
+                problems.append(_link_finding(root, resolved.problem))
+            elif resolved.kind == "dir":
+                walks.append((root, resolved.path, resolved.through[:-1]))
+        elif root in lookup.folders:
+            walks.append((root, root, ()))
+    if not walks:
+        walks = [("", "", ())]
+    areas = tuple(real for _, real, _ in walks)
+    shown: list[TreeEntry] = []
+    pending: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [(v, r, links, ()) for v, r, links in walks]
+    while pending:
+        virtual, real, links, chain = pending.pop(0)
+        inside = real + "/" if real else ""
+        for blob in blobs:
+            if not blob.path.startswith(inside):
+                continue
+            rest = blob.path[len(inside) :]
+            if any(part.startswith(".") for part in rest.split("/")[:-1]):
+                continue  # hidden folders are never walked
+            path = f"{virtual}/{rest}" if virtual else rest
+            if blob.mode == _SYMLINK_MODE and resolve_link(path, lookup).kind == "dir":
+                # A linked folder: read through the link when its folder is not walked anyway.
+                followed = folder_link(path, lookup, areas, chain)
+                if followed is not None and followed.problem:
+                    problems.append(_link_finding(path, followed.problem))
+                elif followed is not None:
+                    pending.append((path, followed.path, (*links, *followed.through[:-1]), (*chain, followed.path)))
+                continue
+            shown.append(TreeEntry(blob.mode, blob.sha, blob.size, path))
+            if path != blob.path:
+                via[path] = (*links, blob.path)
+    return _RecordTree(by_path, record_entries(shown), via, problems)
+
+
+def _load(repo: git.Repo, tree: _RecordTree, entries: list[TreeEntry], max_bytes: int) -> LoadResult:
+    problems = list(tree.problems)
     links: dict[str, tuple[str, ...]] = {}
-    result = load_sources(_sources(repo, record_entries(blobs), by_path, max_bytes, problems, links), max_bytes)
+    result = load_sources(_sources(repo, entries, tree.by_path, max_bytes, problems, links), max_bytes)
     result.findings.extend(problems)
+    # A file in a linked folder depends on the links on the way and on the file it is (and on any link that is).
+    for path, through in tree.via.items():
+        if path in result.files or path in links:
+            links[path] = (*through[:-1], *links.get(path, through[-1:]))
     result.links = links
     return result
+
+
+def load_revision(repo: git.Repo, rev: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """Load every record of a revision from git objects."""
+    tree = _record_tree(repo, resolve_commit(repo, rev))
+    return _load(repo, tree, tree.entries, max_bytes)
 
 
 def load_paths(repo: git.Repo, rev: str, paths: set[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
     """Load only the record files among ``paths`` that exist in a revision."""
-    commit = resolve_commit(repo, rev)
     if not paths:
         return load_sources([], max_bytes)
-    blobs = _list_blobs(repo, commit)
-    by_path = {entry.path: entry for entry in blobs}
-    wanted = [entry for entry in record_entries(blobs) if entry.path in paths]
-    problems: list[Finding] = []
-    links: dict[str, tuple[str, ...]] = {}
-    result = load_sources(_sources(repo, wanted, by_path, max_bytes, problems, links), max_bytes)
-    result.findings.extend(problems)
-    result.links = links
-    return result
+    tree = _record_tree(repo, resolve_commit(repo, rev))
+    return _load(repo, tree, [entry for entry in tree.entries if entry.path in paths], max_bytes)
+
+
+def read_paths(
+    repo: git.Repo, rev: str, paths: set[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[list[tuple[str, bytes]], list[Finding]]:
+    """The bytes of the record files among ``paths`` in a revision (links followed, as ``load_paths`` reads
+    them), and the problems that kept any of them from being read (a link to nowhere, too large)."""
+    tree = _record_tree(repo, resolve_commit(repo, rev))
+    wanted = [entry for entry in tree.entries if entry.path in paths]
+    problems = [problem for problem in tree.problems if problem.location.path in paths]
+    sources = list(_sources(repo, wanted, tree.by_path, max_bytes, problems, {}))
+    return sources, problems
+
+
+def path_history(repo: git.Repo, rev: str, path: str, limit: int) -> list[str]:
+    """The commits that changed ``path`` up to ``rev``, newest first, at most ``limit`` of them."""
+    output = repo.git.log(f"--max-count={limit}", "--format=%H", rev, "--", path)
+    return output.split()
 
 
 def merge_base(repo: git.Repo, base: git.Commit, head: git.Commit) -> git.Commit:

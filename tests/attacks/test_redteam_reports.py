@@ -32,11 +32,6 @@ spec:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="slm.compliance measures response only from 'acknowledged': an incident never acknowledged has no "
-    "response time and no response breach, although resolution of the same open incident runs to the period end",
-)
 def test_an_unacknowledged_p1_is_a_response_breach(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = make_repo(
         {
@@ -58,11 +53,6 @@ def test_an_unacknowledged_p1_is_a_response_breach(make_repo, run_cli) -> None: 
 # --- new change: a title that becomes a record nobody can read ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flow.scaffold's yaml_string filter is json.dumps, which writes DEL (U+007F) raw; YAML forbids it, "
-    "so `new change` writes a file validate rejects as yaml-syntax",
-)
 def test_new_change_writes_a_record_that_loads_whatever_the_title(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = make_repo({"catalog/org.yaml": team() + "---\n" + ci("db")})
     result = run_cli(

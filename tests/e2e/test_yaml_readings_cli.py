@@ -110,3 +110,23 @@ def test_tier_with_a_leading_zero_is_a_finding_at_its_line(make_repo, run_cli) -
     tier = [f for f in findings if f["path"] == "catalog/services.yaml"]
     assert result.exit_code == 1 and [(f["rule"], f["line"]) for f in tier] == [("schema", 9)], tier
     assert "leading zero" in tier[0]["message"] and tier[0]["hint"] == "write 1"
+
+
+def test_labels_written_alike_match_on_a_cold_and_a_warm_run(make_repo, run_cli, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A label is its text as written (``0x1F``, not 31) whether the records come from the file or the cache."""
+    monkeypatch.setenv("ITSMCTL_CACHE_DIR", str(tmp_path / "cache"))
+    service = SERVICE.replace("country: NO", "country: 0x1F\n    public: True")
+    freeze = NORWAY_FREEZE.replace("{country: 'NO'}", "{country: '0x1F', public: 'True'}")
+    root = make_repo({**_files(service), "catalog/freezes.yaml": freeze})
+    for run in ("cold", "warm"):
+        gate = run_cli("-C", str(root), "gate", "--service", "shop", "--at", AT)
+        assert gate.exit_code == 1 and "freeze 'norway'" in gate.stdout, (run, gate.stdout)
+        assert any((tmp_path / "cache").rglob("*")), "the second run reads the cache"
+
+
+def test_a_number_where_text_is_wanted_says_how_it_was_written(make_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = make_repo(_files(SERVICE.replace("  name: shop\n", "  name: shop\n  title: 1.10\n")))
+    findings = json.loads(run_cli("validate", str(root), "--format", "json").stdout)["findings"]
+    (title,) = [f for f in findings if f["path"] == "catalog/services.yaml"]
+    assert (title["rule"], title["line"]) == ("schema", 5)
+    assert "unquoted 1.10 as a number" in title["message"] and title["hint"].endswith("'1.10'")

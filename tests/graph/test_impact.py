@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 
 from itsmctl.graph.cmdb import build_graph
-from itsmctl.graph.impact import ImpactCache, Touch, blast_radius
+from itsmctl.graph.impact import ImpactCache, Touch, blast_radius, combine_touches
 from tests.conftest import GOLD_SLA, ci, load_text, service, team
 
 
@@ -59,6 +59,24 @@ def test_redundancy_absorbs_a_partial_change_and_says_so() -> None:
     unspecified = blast_radius(graph, [Touch("ci:cluster")])
     assert unspecified.assumed_full == ["ci:cluster"]
     assert "service:app" in unspecified
+
+
+def test_entries_naming_one_ci_add_up_their_replicas() -> None:
+    redundant = "  redundancy: {replicas: 3, minAvailable: 2}\n"
+    graph = _graph(ci("cluster", extra=redundant), service("app", depends="[ci:cluster]"))
+    one = Touch("ci:cluster", replicas=1)
+    cache = ImpactCache(graph)
+    for radius in (blast_radius(graph, [one, one]), cache.radius([one, one])):
+        assert radius.absorbed == [] and radius.refs() == ["ci:cluster", "service:app"]
+    assert cache.radius([one]).absorbed != []  # one entry alone is absorbed; the cache keeps them apart
+    # An entry without a count takes the whole CI down, whatever the other entries say.
+    whole = cache.radius([one, Touch("ci:cluster")])
+    assert whole.assumed_full == ["ci:cluster"] and "service:app" in whole
+
+
+def test_combining_keeps_the_order_first_named() -> None:
+    touches = [Touch("ci:b", 1), Touch("ci:a", 2), Touch("ci:b", 2), Touch("ci:a")]
+    assert combine_touches(touches) == (Touch("ci:b", 3), Touch("ci:a"))
 
 
 def test_unknown_targets_are_reported_not_raised() -> None:

@@ -219,3 +219,34 @@ def test_the_export_is_deterministic(tmp_path: Path) -> None:
         (root / "catalog" / f"z{index}.yaml").write_text(text, encoding="utf-8")
     _, second, _ = _export(root)
     assert first == second
+
+
+def test_text_that_yaml_1_2_reads_as_a_number_is_quoted(tmp_path: Path) -> None:
+    """Backstage reads YAML 1.2 (js-yaml): ``1e3`` and ``0o17`` are numbers there, not text. ruamel.yaml reads
+    YAML 1.2 too: every label value and title must come back from it as the text exported."""
+    from ruamel.yaml import YAML
+
+    written = ["1e3", "0o17", "-.5e3", "0x1F", "+1", ".5", "True", "1_000", "12:30", "NO", "null"]
+    labels = ", ".join(f"l{i}: '{text}'" for i, text in enumerate(written))
+    root = write_files(
+        tmp_path / "repo",
+        {
+            "catalog/all.yaml": "\n---\n".join(
+                [
+                    "apiVersion: itsm/v1\nkind: Team\nmetadata: {name: ops}\nspec: {members: [alice]}\n",
+                    "apiVersion: itsm/v1\nkind: Service\n"
+                    f"metadata: {{name: shop, title: '1e3', labels: {{{labels}}}}}\n"
+                    "spec: {owner: team:ops, tier: 3, lifecycle: production}\n",
+                ]
+            )
+        },
+    )
+    assert _validate_ok(root)
+    _, text, _ = _export(root)
+    entities = [e for e in YAML(typ="safe", pure=True).load_all(text) if e is not None]
+    shop = next(e for e in entities if e["kind"] == "Component")
+    assert shop["metadata"]["title"] == "1e3"
+    # Values Backstage's label rules reject (-.5e3, +1, .5, 12:30) are kept in the itsm/labels annotation.
+    moved = json.loads(shop["metadata"]["annotations"]["itsm/labels"])
+    assert {**shop["metadata"]["labels"], **moved} == {f"l{i}": text for i, text in enumerate(written)}
+    assert all(type(value) is str for value in shop["metadata"]["labels"].values())

@@ -49,18 +49,19 @@ def incident(
         f"apiVersion: itsm/v1\nkind: Incident\nmetadata: {{name: {name}}}\nspec:",
         f"  title: Incident {name}\n  priority: {priority}\n  services: [service:{svc}]",
         f"  impact: {{kind: {kind}}}\n  opened: '{opened}'\n  status: {'resolved' if resolved else 'open'}",
-        f"  acknowledged: '{acknowledged or opened}'",
     ]
+    if acknowledged != "never":
+        lines.append(f"  acknowledged: '{acknowledged or opened}'")
     if resolved:
         lines.append(f"  resolved: '{resolved}'")
     return "\n".join(lines) + "\n"
 
 
-def _report(sla: str, *incidents: str, sla_name: str = "gold"):  # type: ignore[no-untyped-def]
+def _report(sla: str, *incidents: str, sla_name: str = "gold", now: datetime | None = None):  # type: ignore[no-untyped-def]
     shop = service("shop", tier=2).replace("sla: sla:gold", f"sla: sla:{sla_name}")
     loaded = load_text(team(), sla, shop, *incidents)
     assert [f for f in loaded.findings if f.severity.name == "ERROR"] == []
-    (report,) = sla_report(loaded.catalog, *NOV)
+    (report,) = sla_report(loaded.catalog, *NOV, now=now or NOV[1])
     return report
 
 
@@ -106,6 +107,42 @@ def test_response_and_resolution_breaches_say_how_much_they_missed_by() -> None:
         ("response", 85, 60, 25),
         ("resolution", 190, 120, 70),
     ]
+
+
+def test_an_incident_nobody_acknowledged_breaches_its_response_target() -> None:
+    report = _report(
+        SLA_24X7,
+        incident("waiting", "2026-11-30T22:00:00Z", None, priority="P1", acknowledged="never"),
+        # Resolved without being acknowledged: resolving it answered it, 40 minutes in.
+        incident("fixed", "2026-11-10T10:00:00Z", "2026-11-10T10:40:00Z", priority="P1", acknowledged="never"),
+        incident("quick", "2026-11-12T10:00:00Z", "2026-11-12T10:10:00Z", priority="P1", acknowledged="never"),
+    )
+    # | waiting | response 120 min (to the period end) vs 15 | resolution 120 vs 60 | both still open |
+    # | fixed   | response 40 vs 15                          | resolution 40 vs 60  |                 |
+    # | quick   | response 10 vs 15                          | resolution 10 vs 60  | no breach       |
+    assert [(b.incident, b.measure, b.minutes, b.missed_by, b.still_open) for b in report.breaches] == [
+        ("fixed", "response", 40, 25, False),
+        ("waiting", "response", 120, 105, True),
+        ("waiting", "resolution", 120, 60, True),
+    ]
+    times = {t.incident: t for t in report.incidents}
+    assert times["waiting"].response_minutes is None  # nobody has responded yet
+    assert (times["fixed"].response_minutes, times["quick"].response_minutes) == (40, 10)
+
+
+def test_running_clocks_stop_at_now_in_a_period_that_has_not_ended() -> None:
+    now = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
+    report = _report(
+        SLA_24X7,
+        incident("early", "2026-11-20T10:00:00Z", None, priority="P1", acknowledged="never"),
+        now=now,
+    )
+    # 30 minutes so far: the response (15) is missed, the resolution (60) not yet, and only 30 minutes of outage.
+    assert [(b.measure, b.minutes, b.still_open) for b in report.breaches] == [("response", 30, True)]
+    assert report.outage_minutes == 30 and report.incidents[0].resolution_minutes == 30
+    # Opened after now (a record written ahead of time): no clock has run.
+    ahead = _report(SLA_24X7, incident("later", "2026-11-25T10:00:00Z", None, acknowledged="never"), now=now)
+    assert ahead.breaches == [] and ahead.outage_minutes == 0
 
 
 def test_support_hours_only_count_office_time() -> None:
