@@ -47,8 +47,8 @@ _STRING_FORMS = tuple(
         rf"'''(?:{_ESCAPE}|[^\\])*?'''",
         r'[rR]"[^"\n\r]*"',
         r"[rR]'[^'\n\r]*'",
-        r'[rR]""".*?"""',
-        r"[rR]'''.*?'''",
+        r'[rR]"""[^\x00]*?"""',  # the grammar's `.`, which the library's lexer never matches with NUL
+        r"[rR]'''[^\x00]*?'''",
     )
 )
 _FLOAT = re.compile(r"\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\.\d+(?:[eE][+-]?\d+)?")
@@ -364,14 +364,16 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
+        # `-1` is a literal (the grammar's first choice); `--1` and `!!x` are a run of one operator, and
+        # the library folds a run of even length away, as cel-go does.
+        if self.peek.kind == "-" and self.tokens[self.position + 1].kind in ("int", "double"):
+            return self.member()
         operators: list[str] = []
         while self.peek.kind in ("!", "-") and (not operators or self.peek.kind == operators[0]):
-            if self.peek.kind == "-" and self.tokens[self.position + 1].kind in ("int", "double"):
-                break  # a negative number literal
             operators.append(self.take().kind)
         node = self.member()
-        for operator in operators:
-            node = Unary(_depth(node), operator, node)
+        if len(operators) % 2:
+            node = Unary(_depth(node), operators[0], node)
         return node
 
     def member(self) -> Node:
