@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import ModuleType
 from typing import Any
 
@@ -50,6 +50,9 @@ class CelError(ValueError):
     """An expression that does not compile or cannot be evaluated."""
 
 
+TOO_COSTLY = "too costly for this record, not evaluated"
+
+
 # What the CEL library raises when an expression fails on the data it is given:
 # division or modulo by zero and int64 overflow (ArithmeticError), a missing map key
 # or list index (LookupError), no such overload (TypeError), a bad argument to a
@@ -75,7 +78,7 @@ class Expression:
     program: Any
     cost: CostBound
 
-    @property
+    @cached_property
     def variables(self) -> frozenset[str]:
         """Names the expression reads (comprehension variables included)."""
         return frozenset(self.program.variables())
@@ -87,7 +90,7 @@ class Expression:
         """
         reason = sizes.over_budget(self.cost, self.variables)
         if reason is not None:
-            raise CelError(f"too costly for this record, not evaluated: {reason}")
+            raise CelError(f"{TOO_COSTLY}: {reason}")
 
     def evaluate(self, context: Any) -> object:
         """The expression's value; any failure on this data is a CelError with a readable message."""

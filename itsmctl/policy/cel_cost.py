@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from itsmctl.policy.cel_regex import MAX_REGEX_WEIGHT, regex_weight, string_value
+from itsmctl.policy.cel_regex import MAX_STATES, pattern_cost, string_value
 from itsmctl.policy.cel_syntax import (
     Binary,
     Call,
@@ -51,7 +51,8 @@ from itsmctl.policy.cel_syntax import (
 
 BUDGET = 1_000_000  # steps per expression and record that do not depend on the record's size
 PER_UNIT = 16  # further steps allowed per unit of the size of the record data an expression reads
-REGEX_COMPILE_PER_WEIGHT = 16  # steps to compile a pattern, per unit of its estimated size
+COPY = 2  # steps per unit of size to copy a value: the library copies what it selects, indexes or binds
+MAP_ITERATION = 8  # iterating a map costs as many steps as this many list elements per key (measured)
 
 # Names that are types, not data: reading them costs nothing and they are small.
 _TYPE_NAMES = frozenset({"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"})
@@ -116,9 +117,16 @@ class _Poly:
         return max((sum(power for _, power in monomial) for monomial, _ in self.terms), default=0)
 
     def collapsed(self) -> CostBound:
-        """Every variable replaced by B, the size of all the record data read (each is at most B)."""
+        """Every variable replaced by B, the size of all the record data read.
+
+        A value's size is at most B; a count (``#spec.m``) is at most B for a list, and at most
+        MAP_ITERATION/2 times B for a map (each key is at least a value and a character).
+        """
         coefficients = [0] * (self.degree + 1)
         for monomial, c in self.terms:
+            for name, power in monomial:
+                if name.startswith(COUNT):
+                    c *= (MAP_ITERATION // 2) ** power
             coefficients[sum(power for _, power in monomial)] += c
         return CostBound(tuple(coefficients), self.terms)
 
@@ -247,7 +255,8 @@ class RecordSizes:
             for field in fields:
                 value = value.get(field) if isinstance(value, dict) else None
             self._paths[path] = value_size([value]) if value is not None else 0
-            self._paths[COUNT + path] = len(value) if isinstance(value, (list, dict)) else 0
+            count = len(value) if isinstance(value, list) else MAP_ITERATION * len(value) if isinstance(value, dict) else 0
+            self._paths[COUNT + path] = count
 
     def over_budget(self, bound: CostBound, names: frozenset[str]) -> str | None:
         """Why an expression with this bound, reading ``names``, may not run on this record; None when it may."""
@@ -256,8 +265,11 @@ class RecordSizes:
         for path in bound.paths:
             self.path(path)
         sizes = self._paths
+        steps = bound.steps(sizes)
+        if steps <= BUDGET:
+            return None  # within the allowance whatever the record's size: no need to measure it all
         total = self.total(names)
-        if bound.steps(sizes) <= allowed_steps(total):
+        if steps <= allowed_steps(total):
             return None
         return describe(bound, sizes, total)
 
@@ -296,12 +308,14 @@ class _Analysis:
         if isinstance(node, Select):
             path = self._record_path(node)
             size, time = self.cost(node.operand)
+            if node.test:
+                return ONE, time + ONE
             if path is not None:
                 size = _variable(path)  # the value's own size: at most its container's, measured per record
-            return (ONE if node.test else size), time + ONE
+            return size, time + ONE + _const(COPY) * size  # the library copies the value it selects
         if isinstance(node, Index):
             (size, time), (key_size, key_time) = self.cost(node.operand), self.cost(node.index)
-            return size, time + key_time + key_size
+            return size, time + key_time + key_size + _const(COPY) * size
         if isinstance(node, (ListLiteral, MapLiteral, Struct)):
             parts = [self.cost(child) for child in children(node)]
             size = sum((s for s, _ in parts), ONE)
@@ -328,13 +342,18 @@ class _Analysis:
         raise CostError(f"internal: no cost for {type(node).__name__}")  # pragma: no cover
 
     def _count(self, node: Node, size: _Poly) -> _Poly:
-        """How many elements a comprehension's range has: a literal's, a record list's length, else its size."""
+        """How many steps a comprehension's range takes to walk, in list elements.
+
+        A list literal's length, a record value's length (measured per record, a map counted as
+        MAP_ITERATION elements per key); for any other range, a bound from its size (a map has at
+        most size/2 keys).
+        """
         if isinstance(node, ListLiteral):
             return _const(len(node.elements))
         if isinstance(node, MapLiteral):
-            return _const(len(node.entries))
+            return _const(MAP_ITERATION * len(node.entries))
         path = self._record_path(node)
-        return _variable(COUNT + path) if path is not None else size
+        return _variable(COUNT + path) if path is not None else _const(MAP_ITERATION // 2) * size
 
     def _record_path(self, node: Node) -> str | None:
         """``spec.targets`` for a chain of field selections on a record variable (not on the comprehension's)."""
@@ -380,16 +399,14 @@ class _Analysis:
                 "the pattern of matches() must be a string literal: a pattern taken from data can cost "
                 "any amount of time to compile and run"
             )
-        text = string_value(pattern.text)
-        weight = regex_weight(text)
-        if weight > MAX_REGEX_WEIGHT:
+        cost = pattern_cost(string_value(pattern.text))
+        if cost.states > MAX_STATES:
             raise CostError(
-                f"the pattern {pattern.text[:60]} is too large (about {weight:,} states, the limit is "
-                f"{MAX_REGEX_WEIGHT:,}): every call compiles it, and matching steps through every state per character"
+                f"the pattern {pattern.text[:60]} is too large (about {cost.states:,} states, the limit is "
+                f"{MAX_STATES:,}): matching steps through every state for every character"
             )
-        compile_steps = _const(REGEX_COMPILE_PER_WEIGHT * weight)
-        self.parts.append((f"the pattern {pattern.text[:40]}", REGEX_COMPILE_PER_WEIGHT * weight))
-        return compile_steps + _const(weight) * subject_size
+        self.parts.append((f"the pattern {pattern.text[:40]}", cost.compile_steps))
+        return _const(cost.compile_steps) + _const(cost.states) * subject_size
 
     def _comprehension(self, node: Comprehension) -> tuple[_Poly, _Poly]:
         if self.variable is not None:
@@ -404,7 +421,8 @@ class _Analysis:
             body = [self.cost(arg) for arg in node.args]
         finally:
             self.variable, self.macro = None, ""
-        per_element = sum((time for _, time in body), _const(3))  # the loop's own step, test and accumulation
+        # The loop's own step, test and accumulation, and a copy of the element it binds to the variable.
+        per_element = sum((time for _, time in body), _const(3) + _const(COPY) * ELEMENT)
         total = range_time + per_element.per_element_sum(count, range_size)
         if node.macro in ("map", "filter"):
             # The library appends with `result + [item]`, copying the result at every step: n²/2 copies.
@@ -421,6 +439,6 @@ def describe(bound: CostBound, sizes: Mapping[str, int], size: int) -> str:
     largest = sorted(((v, path) for path, v in sizes.items() if v and path in bound.paths), reverse=True)[:3]
     shown = ", ".join(f"{path} has size {value:,}" for value, path in largest)
     return (
-        f"it could cost up to {bound.steps(sizes):,} steps on this record ({shown}); the limit is "
+        f"it could take up to {bound.steps(sizes):,} steps ({shown}); the limit is "
         f"{allowed_steps(size):,} ({BUDGET:,} plus {PER_UNIT} per unit of the size of the data it reads, {size:,})"
     )

@@ -12,6 +12,7 @@ from itsmctl.model.kinds import KeyPath, Policy, PolicyRule
 from itsmctl.model.labels import labels_match
 from itsmctl.model.record import Record
 from itsmctl.policy.cel import (
+    TOO_COSTLY,
     CelError,
     Expression,
     activation,
@@ -23,6 +24,11 @@ from itsmctl.policy.cel_cost import RecordSizes
 from itsmctl.rules.base import CheckContext
 
 EXPRESSION_RULE = "policy-expression"
+EVALUATION_HINT = "guard optional fields with has(spec.field); check divisors and types"
+COST_HINT = (
+    "keep the work linear in the record: no search of one list inside a comprehension over another "
+    "(test membership in a map), no map() or filter() over long lists"
+)
 
 
 @dataclass(frozen=True)
@@ -270,7 +276,7 @@ class PolicyEvaluator:
                         f"policy rule {compiled.id}: {result.part} cannot be evaluated for {record.ref} "
                         f"({where.path}:{where.line}): {result.message}",
                         self._expression_location(compiled, result.part, locator),
-                        "guard optional fields with has(spec.field); check divisors and types",
+                        COST_HINT if result.message.startswith(TOO_COSTLY) else EVALUATION_HINT,
                     )
                 elif not result:
                     yield Finding(
