@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Policy, Team
 from itsmctl.policy.cel import CelError, activation, compile_expression
-from itsmctl.policy.cel_cost import RecordSizes
+from itsmctl.policy.cel_bound import RecordSizes
 
 # The "team" of an approval need for a target whose owner is unknown: no one is a member.
 UNKNOWN_OWNER = "owner-unknown:"

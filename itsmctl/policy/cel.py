@@ -14,7 +14,8 @@ from functools import cached_property, lru_cache
 from types import ModuleType
 from typing import Any
 
-from itsmctl.policy.cel_cost import CostBound, CostError, RecordSizes, cost_bound
+from itsmctl.policy.cel_bound import CostBound, RecordSizes
+from itsmctl.policy.cel_cost import CostError, cost_bound
 from itsmctl.policy.cel_syntax import CelSyntaxError, Comprehension, Ident, Node, Select, children, parse, walk
 
 

@@ -20,7 +20,7 @@ from itsmctl.policy.cel import (
     compile_expression,
     field_projection,
 )
-from itsmctl.policy.cel_cost import RecordSizes
+from itsmctl.policy.cel_bound import RecordSizes
 from itsmctl.rules.base import CheckContext
 
 EXPRESSION_RULE = "policy-expression"

@@ -15,7 +15,7 @@ import pytest
 from itsmctl.flow.approvals import ConditionFailure, required_approvals
 from itsmctl.load.safe_yaml import load_documents
 from itsmctl.policy.cel import MAX_EXPRESSION_LENGTH, CelError, compile_expression
-from itsmctl.policy.cel_cost import BUDGET, RecordSizes, value_size
+from itsmctl.policy.cel_bound import BUDGET, RecordSizes, value_size
 from tests.conftest import change, ci, load_text, team
 
 REPO = Path(__file__).resolve().parents[2]
@@ -184,7 +184,9 @@ def test_an_approval_condition_too_costly_for_the_change_makes_its_requirement_a
     )
     catalog = loaded.catalog
     failures: list[ConditionFailure] = []
-    needs = required_approvals(catalog.changes["chg-1"], catalog.policies.values(), catalog.owner_of, "low", 10, failures)
+    needs = required_approvals(
+        catalog.changes["chg-1"], catalog.policies.values(), catalog.owner_of, "low", 10, failures
+    )
     assert [(n.team, n.count) for n in needs] == [("team:cab", 2)]
     assert "too costly for this record" in failures[0].message
 

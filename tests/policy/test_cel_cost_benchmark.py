@@ -16,7 +16,7 @@ import pytest
 
 from itsmctl.load.records import DEFAULT_MAX_FILE_BYTES
 from itsmctl.policy.cel import activation, compile_expression
-from itsmctl.policy.cel_cost import RecordSizes, allowed_steps
+from itsmctl.policy.cel_bound import RecordSizes, allowed_steps
 
 NANOSECONDS_PER_STEP = 100  # what the README promises, with room for a busy machine
 
@@ -69,7 +69,9 @@ def _seconds(expression: str, variables: dict[str, object]) -> float:
 
 
 @pytest.mark.parametrize("label, expression, record", CASES, ids=[case[0] for case in CASES])
-def test_at_its_limit_an_expression_runs_within_the_documented_time(label: str, expression: str, record: Record) -> None:
+def test_at_its_limit_an_expression_runs_within_the_documented_time(
+    label: str, expression: str, record: Record
+) -> None:
     rule = compile_expression(expression)
     size, sizes = _largest_within(expression, record)
     for path in rule.cost.paths:
@@ -79,7 +81,9 @@ def test_at_its_limit_an_expression_runs_within_the_documented_time(label: str, 
     assert steps <= allowed
     assert steps >= allowed / 2 or size >= LARGEST, "the case must sit at its limit to measure it"
     seconds = _seconds(expression, sizes.variables)  # type: ignore[arg-type]
-    assert seconds <= allowed * NANOSECONDS_PER_STEP * 1e-9, f"{label}: {seconds:.3f} s for {steps:,} steps at n={size:,}"
+    assert seconds <= allowed * NANOSECONDS_PER_STEP * 1e-9, (
+        f"{label}: {seconds:.3f} s for {steps:,} steps at n={size:,}"
+    )
 
 
 def test_a_worst_case_expression_on_the_largest_record_a_file_can_hold() -> None:
