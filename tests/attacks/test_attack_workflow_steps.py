@@ -46,7 +46,7 @@ def _load(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if True in data:  # YAML 1.1 reads the key `on` as True
         data["on"] = data.pop(True)
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def _events(workflow: dict[str, Any]) -> set[str]:
@@ -77,7 +77,7 @@ def jobs_to_check() -> list[Job]:
         workflow = _load(path)
         for name, job in workflow["jobs"].items():
             if holds_write_or_secret(workflow, job):
-                defaults = ((job.get("defaults") or workflow.get("defaults") or {}).get("run") or {})
+                defaults = (job.get("defaults") or workflow.get("defaults") or {}).get("run") or {}
                 found.append(
                     Job(
                         f"{path.name}:{name}",
@@ -241,7 +241,10 @@ _BASE_CHECKOUT = {
         ([_PR_CHECKOUT, {"run": "python -m itsmctl validate"}], "planted in a checkout ran"),
         ([_PR_CHECKOUT, {"run": 'echo "$GITHUB_WORKSPACE/bin" >> "$GITHUB_PATH"'}], "wrote $GITHUB_PATH"),
         ([_PR_CHECKOUT, {"run": "itsmctl review --pr 1 --status"}], "runs inside the pull request's checkout"),
-        ([{**_PR_CHECKOUT, "with": {"path": "pr"}}, {"run": "itsmctl review --pr 1"}], "does not read the pull request"),
+        (
+            [{**_PR_CHECKOUT, "with": {"path": "pr"}}, {"run": "itsmctl review --pr 1"}],
+            "does not read the pull request",
+        ),
     ],
 )
 def test_the_check_catches_a_job_that_runs_pull_request_code(steps: list[Any], expected: str, tmp_path: Path) -> None:
