@@ -11,6 +11,9 @@ this library does:
   value's size: ``==``, ``<`` and friends (the smaller side), ``in`` (the whole
   list), ``+`` (a copy of both sides), ``contains``/``startsWith``/``endsWith``,
   ``size()`` of a string, conversions;
+* the library copies the value a field selection or an index returns, and the
+  element a comprehension binds (measured: selecting a 10,000-key map costs
+  0.7 ms), and walks a map's keys at about eight times a list element's cost;
 * a comprehension runs its body once per element; in this library ``map`` and
   ``filter`` also copy their growing result at every step, which makes them
   quadratic in the list's length (measured: 16,000 items take six seconds);
@@ -255,10 +258,8 @@ class _Analysis:
         function = node.function
         if function == "matches" and len(operands) == 2:
             return ONE, time + self._pattern(operands[1], parts[0][0])
-        if function in _SEARCHES or function == "size":
-            return ONE, time + sizes
-        if function in _CHEAP:
-            return ONE, time + sizes
+        if function in _SEARCHES or function in _CHEAP or function == "size":
+            return ONE, time + sizes  # walks its operands at most once
         if function in _CONVERSIONS:
             return sizes + _const(_SIZE_OF_NUMBER_TEXT), time + sizes
         # Any other function is not defined in this library (an error when called) or a type's
