@@ -21,6 +21,7 @@ from itsmctl.flow.identities import NOBODY_TIED, Identities
 from itsmctl.model.catalog import Catalog
 from itsmctl.model.kinds import Change, Policy, Team
 from itsmctl.policy.cel import CelError, activation, compile_expression
+from itsmctl.policy.cel_bound import RecordSizes
 
 # The "team" of an approval need for a target whose owner is unknown: no one is a member.
 UNKNOWN_OWNER = "owner-unknown:"
@@ -125,12 +126,15 @@ def applicable_requirements(
         "risk": _risk_variables(risk_level, risk_score),
     }
     context = activation(variables)
+    sizes = RecordSizes(variables)
     found = []
     for policy in policies:
         for requirement in policy.approvals:
             if requirement.when is not None:
                 try:
-                    applies = compile_expression(requirement.when).evaluate(context)
+                    condition = compile_expression(requirement.when)
+                    condition.check_cost(sizes)
+                    applies = condition.evaluate(context)
                     if not isinstance(applies, bool):
                         raise CelError(f"when returned {type(applies).__name__}, not a boolean")
                 except CelError as error:

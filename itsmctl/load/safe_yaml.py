@@ -47,9 +47,12 @@ except ImportError:  # pragma: no cover - libyaml is a declared requirement
 
 # Nesting deeper than this is never a real record and is refused.
 MAX_DEPTH = 64
-# A document may not expand (through aliases) to more than this many nodes
-# beyond what it literally contains.
+# A document may not expand (through aliases) to more than this many nodes, nor
+# this many characters of scalars, beyond what it literally contains: a record's
+# size stays within a small multiple of its file's (policy expressions and schema
+# checks walk it; see policy/cel_cost.py).
 MAX_ALIAS_EXPANSION = 10_000
+MAX_ALIAS_CHARACTERS = 1_000_000
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -106,9 +109,9 @@ class _Loader(CSafeLoader):
 class _Builder:
     """Turns one composed document into plain dicts, lists and scalars."""
 
-    __slots__ = ("problems", "_positions", "_memo", "_expanded", "_sizes")
+    __slots__ = ("problems", "_positions", "_memo", "_expanded", "_sizes", "_characters", "_chars", "_scalars")
 
-    def __init__(self, positions: Positions) -> None:
+    def __init__(self, positions: Positions, anchors: bool = True) -> None:
         self.problems: list[YamlProblem] = []
         self._positions = positions
         # id(collection node) -> built value; None while it is being built.
@@ -116,6 +119,12 @@ class _Builder:
         # Nodes added by alias expansion; only computed when an alias occurs.
         self._expanded = 0
         self._sizes: dict[int, int] = {}
+        # Characters added by alias expansion, and of each collection node's expanded subtree.
+        self._characters = 0
+        self._chars: dict[int, int] = {}
+        # Scalar nodes met so far: a scalar met again is an alias (`*name` of a long string). Only
+        # tracked when the text has an anchor at all, to keep the common case fast.
+        self._scalars: set[int] | None = set() if anchors else None
 
     def build(self, node: Node) -> object:
         return self._build(node, 0)
@@ -128,6 +137,11 @@ class _Builder:
 
     def _build(self, node: Node, depth: int) -> object:
         if node.__class__ is ScalarNode:
+            if self._scalars is not None:
+                if id(node) in self._scalars:
+                    self._count_characters(node, len(node.value))
+                else:
+                    self._scalars.add(id(node))
             tag = node.tag
             if tag == _STR or tag == _TIMESTAMP:
                 return node.value
@@ -164,6 +178,7 @@ class _Builder:
                     "remove the alias inside the anchored value",
                 )
             )
+        self._count_characters(node, self._characters_of(node))
         self._expanded += self._size(node)
         if self._expanded > MAX_ALIAS_EXPANSION:
             raise _Reject(
@@ -176,6 +191,32 @@ class _Builder:
                 )
             )
         return value
+
+    def _count_characters(self, node: Node, added: int) -> None:
+        self._characters += added
+        if self._characters > MAX_ALIAS_CHARACTERS:
+            raise _Reject(
+                YamlProblem(
+                    "alias-bomb",
+                    f"aliases expand the document by more than {MAX_ALIAS_CHARACTERS:,} characters; refusing to load it",
+                    *self._where(node),
+                    "write the text once; records never need to repeat long text through aliases",
+                )
+            )
+
+    def _characters_of(self, node: Node) -> int:
+        """Characters of the scalars in the fully expanded subtree (memoised, like ``_size``)."""
+        if node.__class__ is ScalarNode:
+            return len(node.value)
+        key = id(node)
+        count = self._chars.get(key)
+        if count is None:
+            if node.__class__ is MappingNode:
+                count = sum(self._characters_of(k) + self._characters_of(v) for k, v in node.value)
+            else:
+                count = sum(self._characters_of(child) for child in node.value)
+            self._chars[key] = count
+        return count
 
     def _size(self, node: Node) -> int:
         """Nodes in the fully expanded subtree (memoised, so linear in distinct nodes)."""
@@ -440,7 +481,7 @@ def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlProblem]]:
             if item.problem is not None:
                 problems.append(item.problem)
             continue
-        builder = _Builder(item.positions)
+        builder = _Builder(item.positions, anchors="&" in text)
         try:
             data = builder.build(node)
         except _Reject as rejected:

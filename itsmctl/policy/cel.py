@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
-import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import ModuleType
 from typing import Any
+
+from itsmctl.policy.cel_bound import CostBound, RecordSizes
+from itsmctl.policy.cel_cost import CostError, cost_bound
+from itsmctl.policy.cel_syntax import CelSyntaxError, Comprehension, Ident, Node, Select, children, parse, walk
 
 
 def _load_cel() -> ModuleType:
@@ -48,6 +51,9 @@ class CelError(ValueError):
     """An expression that does not compile or cannot be evaluated."""
 
 
+TOO_COSTLY = "too costly for this record, not evaluated"
+
+
 # What the CEL library raises when an expression fails on the data it is given:
 # division or modulo by zero and int64 overflow (ArithmeticError), a missing map key
 # or list index (LookupError), no such overload (TypeError), a bad argument to a
@@ -71,11 +77,21 @@ def _evaluation_message(error: BaseException) -> str:
 class Expression:
     source: str
     program: Any
+    cost: CostBound
 
-    @property
+    @cached_property
     def variables(self) -> frozenset[str]:
         """Names the expression reads (comprehension variables included)."""
         return frozenset(self.program.variables())
+
+    def check_cost(self, sizes: RecordSizes) -> None:
+        """CelError when the expression could cost more than the limit on this record's data.
+
+        The sizes are only measured for expressions whose cost can outgrow the allowance.
+        """
+        reason = sizes.over_budget(self.cost, self.variables)
+        if reason is not None:
+            raise CelError(f"{TOO_COSTLY}: {reason}")
 
     def evaluate(self, context: Any) -> object:
         """The expression's value; any failure on this data is a CelError with a readable message."""
@@ -93,50 +109,53 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "evaluation failed"
 
 
-_MACRO = re.compile(r"\.\s*(all|exists|exists_one|map|filter)\s*\(")
+# The library's parser crashes the whole process (a stack overflow) on chains of about 10,000
+# operators; nothing that long reaches it. The same limit as the policy schema's maxLength.
+MAX_EXPRESSION_LENGTH = 4_000
 MAX_COMPREHENSIONS = 8
 
 
-def check_bounded(source: str) -> None:
-    """Refuse comprehensions inside comprehensions.
+def _check_length(source: str) -> None:
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise CelError(f"the expression is {len(source):,} characters long; the limit is {MAX_EXPRESSION_LENGTH:,}")
 
-    CEL always terminates, but nested macros cost the product of the list
-    sizes: three levels over a thousand-item list is a billion steps, and an
-    evaluation cannot be interrupted. One level is linear in the data.
+
+def check_bounded(source: str) -> CostBound:
+    """The expression's cost bound; CelError for what could run unbounded.
+
+    CEL always terminates, but nested macros cost the product of the list sizes
+    (three levels over a thousand-item list is a billion steps), an operation on a
+    list inside a comprehension over a list is quadratic, and an evaluation cannot
+    be interrupted. The structure is read by a parser that follows CEL's grammar
+    (``cel_syntax``), never by patterns over the text, so no string literal can hide
+    code from the check; the cost is bounded by ``cel_cost``.
     """
-    code = _STRING.sub("''", source)
-    open_macros: list[int] = []  # paren depth at which each open macro's arguments end
-    depth = 0
-    count = 0
-    index = 0
-    while index < len(code):
-        match = _MACRO.match(code, index) if code[index] == "." else None
-        if match:
-            count += 1
-            if open_macros:
-                raise CelError(
-                    f"a comprehension ({match.group(1)}) inside another is not allowed: it can run for ever on large lists"
-                )
-            depth += 1
-            open_macros.append(depth)
-            index = match.end()
-            continue
-        if code[index] == "(":
-            depth += 1
-        elif code[index] == ")":
-            if open_macros and open_macros[-1] == depth:
-                open_macros.pop()
-            depth -= 1
-        index += 1
+    _check_length(source)
+    return _bound(syntax_tree(source))
+
+
+def _bound(tree: Node) -> CostBound:
+    count = sum(1 for node in walk(tree) if isinstance(node, Comprehension))
+    try:
+        bound = cost_bound(tree)
+    except CostError as error:
+        raise CelError(str(error)) from None
     if count > MAX_COMPREHENSIONS:
         raise CelError(f"more than {MAX_COMPREHENSIONS} comprehensions in one expression")
+    return bound
 
 
 @lru_cache(maxsize=4096)
-def compile_expression(source: str) -> Expression:
-    check_bounded(source)
+def syntax_tree(source: str) -> Node:
     try:
-        return Expression(source, cel.compile(source))
+        return parse(source)
+    except CelSyntaxError as error:
+        raise CelError(str(error)) from None
+
+
+def _library_compile(source: str) -> Any:
+    try:
+        return cel.compile(source)
     except (ValueError, RuntimeError, TypeError) as error:
         message = str(error).replace("\n", " ").strip()
         # The library prefixes the whole expression; keep the parser's words.
@@ -145,13 +164,38 @@ def compile_expression(source: str) -> Expression:
         raise CelError(message) from None
 
 
+@lru_cache(maxsize=4096)
+def compile_expression(source: str) -> Expression:
+    """The compiled expression with its cost bound; CelError if it does not compile or is not bounded.
+
+    The length comes first (the library's parser must never see what could crash it); then
+    the library speaks for syntax errors, in its own words; then the cost is bounded.
+    """
+    _check_length(source)
+    try:
+        tree = parse(source)
+    except CelSyntaxError as error:
+        if "levels deep" not in str(error):
+            _library_compile(source)  # its words for a syntax error, if it sees one
+        raise CelError(f"cannot read this expression to bound its cost: {error}") from None
+    program = _library_compile(source)
+    return Expression(source, program, _bound(tree))
+
+
+def compile_combined(source: str, parts: list[Expression]) -> Expression:
+    """An expression the caller built from ``parts`` that are bounded already (``[(a) ? (b) : true, ...]``).
+
+    Only the library compiles it, and it costs at most the sum of its parts.
+    """
+    bound = CostBound((0,))
+    for part in parts:
+        bound = bound + part.cost
+    return Expression(source, _library_compile(source), bound)
+
+
 def activation(variables: dict[str, object]) -> Any:
     """A reusable evaluation context (the library converts the values once)."""
     return cel.Context(variables=variables)
-
-
-_STRING = re.compile(r"""(?s)[rRbB]*('{3}.*?'{3}|\"{3}.*?\"{3}|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")""")
-_IDENTIFIER_USE = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(\s*\.\s*([A-Za-z_]\w*)(\s*\()?)?")
 
 
 def field_projection(sources: list[str], names: frozenset[str]) -> dict[str, frozenset[str] | None]:
@@ -160,17 +204,23 @@ def field_projection(sources: list[str], names: frozenset[str]) -> dict[str, fro
     ``None`` means the whole value is needed: the variable is used other than
     as ``var.field`` (indexed, compared, passed to a function or macro). When
     every use is ``var.field``, the other fields cannot affect the result, so
-    only these need converting to CEL.
+    only these need converting to CEL. Read from the syntax tree: a name inside a
+    string literal is no use, and a use is never mistaken for text.
     """
     fields: dict[str, set[str] | None] = {name: set() for name in names}
     for source in sources:
-        code = _STRING.sub("''", source)
-        for match in _IDENTIFIER_USE.finditer(code):
-            name, field, call = match.group(1), match.group(3), match.group(4)
-            if name not in fields or fields[name] is None:
-                continue
-            if field is None or call is not None:
-                fields[name] = None  # whole value: `spec`, `spec[...]`, `spec.all(...)`
-            else:
-                fields[name].add(field)  # type: ignore[union-attr]
+        _record_uses(syntax_tree(source), fields)
     return {name: (frozenset(value) if value is not None else None) for name, value in fields.items()}
+
+
+def _record_uses(node: Node, fields: dict[str, set[str] | None]) -> None:
+    if isinstance(node, Select) and isinstance(node.operand, Ident) and node.operand.name in fields:
+        known = fields[node.operand.name]
+        if known is not None:
+            known.add(node.field)
+        return
+    if isinstance(node, Ident) and node.name in fields:
+        fields[node.name] = None  # the whole value: `spec`, `spec[...]`, `spec.all(...)`, `x in spec`
+        return
+    for child in children(node):
+        _record_uses(child, fields)

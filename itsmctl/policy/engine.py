@@ -12,15 +12,23 @@ from itsmctl.model.kinds import KeyPath, Policy, PolicyRule
 from itsmctl.model.labels import labels_match
 from itsmctl.model.record import Record
 from itsmctl.policy.cel import (
+    TOO_COSTLY,
     CelError,
     Expression,
     activation,
+    compile_combined,
     compile_expression,
     field_projection,
 )
+from itsmctl.policy.cel_bound import RecordSizes
 from itsmctl.rules.base import CheckContext
 
 EXPRESSION_RULE = "policy-expression"
+EVALUATION_HINT = "guard optional fields with has(spec.field); check divisors and types"
+COST_HINT = (
+    "keep the work linear in the record: no search of one list inside a comprehension over another "
+    "(test membership in a map), no map() or filter() over long lists"
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,10 @@ class CompiledRule:
     def variables(self) -> frozenset[str]:
         used = self.assertion.variables | (self.when.variables if self.when else frozenset())
         return used & RECORD_VARIABLES
+
+    @property
+    def expressions(self) -> tuple[Expression, ...]:
+        return (self.when, self.assertion) if self.when is not None else (self.assertion,)
 
     def matches(self, record: Record) -> bool:
         rule = self.rule
@@ -142,9 +154,10 @@ class RuleFailure:
     message: str
 
 
-def _evaluate(compiled: CompiledRule, context: Any) -> bool | RuleFailure:
+def _evaluate(compiled: CompiledRule, context: Any, sizes: RecordSizes) -> bool | RuleFailure:
     if compiled.when is not None:
         try:
+            compiled.when.check_cost(sizes)
             applies = compiled.when.evaluate(context)
         except CelError as error:
             return RuleFailure("when", str(error))
@@ -153,6 +166,7 @@ def _evaluate(compiled: CompiledRule, context: Any) -> bool | RuleFailure:
         if not applies:
             return True
     try:
+        compiled.assertion.check_cost(sizes)
         result = compiled.assertion.evaluate(context)
     except CelError as error:
         return RuleFailure("assert", str(error))
@@ -172,12 +186,17 @@ class RuleBatch:
     the rules evaluated one by one, to say which rule and why. (Not
     ``!(when) || assert``: CEL's ``||`` absorbs an error when the other side is
     true, so a ``when`` that fails would pass silently in the batch.)
+
+    ``guarded``: the expressions whose cost can outgrow the allowance on a large record (see
+    cel_cost); on each record they are checked first, and when one is over, the rules are
+    evaluated one by one so that only it is left out.
     """
 
     rules: tuple[CompiledRule, ...]
     variables: frozenset[str]
     projection: Projection
     combined: Expression | None
+    guarded: tuple[Expression, ...]
 
 
 def _batch(rules: list[CompiledRule]) -> RuleBatch:
@@ -185,24 +204,27 @@ def _batch(rules: list[CompiledRule]) -> RuleBatch:
     for rule in rules:
         check = f"({rule.assertion.source})"
         parts.append(f"(({rule.when.source}) ? {check} : true)" if rule.when else check)
+    expressions = [expression for rule in rules for expression in rule.expressions]
     try:
-        combined: Expression | None = compile_expression("[" + ", ".join(parts) + "]")
+        combined: Expression | None = compile_combined("[" + ", ".join(parts) + "]", expressions)
     except CelError:
         combined = None  # evaluate one by one
     variables = frozenset().union(*(rule.variables for rule in rules))
-    sources = [rule.assertion.source for rule in rules] + [rule.when.source for rule in rules if rule.when]
-    return RuleBatch(tuple(rules), variables, field_projection(sources, variables), combined)
+    sources = [expression.source for expression in expressions]
+    guarded = tuple(expression for expression in expressions if not expression.cost.always_within)
+    return RuleBatch(tuple(rules), variables, field_projection(sources, variables), combined, guarded)
 
 
-def _results(batch: RuleBatch, context: Any) -> list[bool | RuleFailure]:
-    if batch.combined is not None:
+def _results(batch: RuleBatch, context: Any, sizes: RecordSizes) -> list[bool | RuleFailure]:
+    affordable = all(sizes.over_budget(e.cost, e.variables) is None for e in batch.guarded)
+    if batch.combined is not None and affordable:
         try:
             values = batch.combined.evaluate(context)
         except CelError:
             values = None
         if isinstance(values, list) and all(isinstance(v, bool) for v in values):
             return values  # type: ignore[return-value]
-    return [_evaluate(compiled, context) for compiled in batch.rules]
+    return [_evaluate(compiled, context, sizes) for compiled in batch.rules]
 
 
 class PolicyEvaluator:
@@ -241,8 +263,9 @@ class PolicyEvaluator:
             batch = self._batches.get(key)
             if batch is None:
                 batch = self._batches[key] = _batch(candidates)
-            context = activation(record_variables(record, batch.variables, batch.projection))
-            for compiled, result in zip(batch.rules, _results(batch, context), strict=True):
+            values = record_variables(record, batch.variables, batch.projection)
+            context = activation(values)
+            for compiled, result in zip(batch.rules, _results(batch, context, RecordSizes(values)), strict=True):
                 if isinstance(result, RuleFailure):
                     # At the expression that failed, which is what needs fixing; naming the record
                     # (one finding per record) so the data that made it fail can be found.
@@ -253,7 +276,7 @@ class PolicyEvaluator:
                         f"policy rule {compiled.id}: {result.part} cannot be evaluated for {record.ref} "
                         f"({where.path}:{where.line}): {result.message}",
                         self._expression_location(compiled, result.part, locator),
-                        "guard optional fields with has(spec.field); check divisors and types",
+                        COST_HINT if result.message.startswith(TOO_COSTLY) else EVALUATION_HINT,
                     )
                 elif not result:
                     yield Finding(

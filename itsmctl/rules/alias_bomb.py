@@ -1,10 +1,11 @@
 """Aliases expand a document far beyond what is written ("billion laughs").
 
 A handful of lines of anchors and aliases can expand to billions of nodes and
-exhaust memory in any tool that walks the result. itsmctl measures the
+exhaust memory in any tool that walks the result; so can a few thousand aliases
+of one long string (``*s`` repeating 100,000 characters). itsmctl measures the
 expansion while loading and refuses documents whose aliases add more than
-10,000 nodes. Ordinary use (``<<: *defaults``) stays far below that. The
-finding points at the anchor whose aliases pushed the expansion over.
+10,000 nodes or 1,000,000 characters. Ordinary use (``<<: *defaults``) stays far
+below that. The finding points at the anchor (or alias) whose expansion went over.
 
 Failing example::
 

@@ -34,8 +34,10 @@ PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_review", "pull_re
 PRIVILEGED_EVENTS = frozenset({"pull_request_target", "workflow_run", "issue_comment"})
 # Third-party actions (pinned elsewhere) run their own code, never the pull request's.
 THIRD_PARTY = ("actions/checkout@", "actions/setup-python@", "github/codeql-action/upload-sarif@")
-# Shell commands a trusted job may run: the base branch's itsmctl and plumbing around it.
-TRUSTED_COMMAND = re.compile(r"^(itsmctl |python -m pip install \./\.itsmctl-base$|cat |exit |echo )")
+# Shell commands a trusted job may run: the base branch's itsmctl, reading the pull request as data, and
+# plumbing around it. Never `python -m` without -I: it imports from the current folder first (a pull
+# request's `pip/`); tests/attacks/test_attack_workflow_steps.py runs the steps to prove it.
+TRUSTED_COMMAND = re.compile(r"^(itsmctl -C pull-request |python -I -m pip install \./itsmctl-base$|cat |exit |echo )")
 SECRET = re.compile(r"secrets\.|github\.token")
 
 
@@ -98,7 +100,12 @@ def privileged_checkouts_of_pull_request_code(workflow: dict[str, Any]) -> list[
 
 
 def _run_has(*words: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda job: any(all(w in step.get("run", "") for w in words) for step in job.get("steps", []))
+    """A step runs ``itsmctl [-C DIR] words...`` (the first word is the subcommand, the rest its options)."""
+    command = re.compile(r"itsmctl (?:-C \S+ )?" + re.escape(words[0]))
+    return lambda job: any(
+        command.search(step.get("run", "")) and all(w in step.get("run", "") for w in words[1:])
+        for step in job.get("steps", [])
+    )
 
 
 def _uses(action: str) -> Callable[[dict[str, Any]], bool]:
@@ -107,10 +114,10 @@ def _uses(action: str) -> Callable[[dict[str, Any]], bool]:
 
 # Every permission beyond reading the repository, and the step that needs it.
 JUSTIFIED: dict[tuple[str, str], Callable[[dict[str, Any]], bool]] = {
-    ("contents", "write"): _run_has("itsmctl evidence record", "--push"),
-    ("pull-requests", "read"): lambda job: _run_has("itsmctl evidence record")(job) or _run_has("itsmctl review")(job),
-    ("pull-requests", "write"): _run_has("itsmctl review", "--comment"),
-    ("statuses", "write"): _run_has("itsmctl review", "--status"),
+    ("contents", "write"): _run_has("evidence record", "--push"),
+    ("pull-requests", "read"): lambda job: _run_has("evidence record")(job) or _run_has("review")(job),
+    ("pull-requests", "write"): _run_has("review", "--comment"),
+    ("statuses", "write"): _run_has("review", "--status"),
     ("security-events", "write"): _uses("github/codeql-action/upload-sarif"),
     ("pages", "write"): _uses("actions/deploy-pages"),
     ("id-token", "write"): _uses("actions/deploy-pages"),

@@ -1,5 +1,6 @@
 """Red-team finding against the shipped workflows (after issue 11): a job that can write runs code from the
-pull request after all. Expected to fail until fixed.
+pull request after all (fixed: pip runs in isolated mode, the pull request is checked out in its own folder;
+tests/attacks/test_attack_workflow_steps.py checks every step of every such job).
 
 `python -m MODULE` puts the current directory first on sys.path, and the jobs run in the pull request's
 checkout: a pull request that adds `pip/__main__.py` runs its own code in the `pip install` step of a job
@@ -44,11 +45,6 @@ def test_control_the_scenario_has_jobs_that_write() -> None:
     assert {(w, j) for w, j, _ in JOBS} >= {("itsm-pull-request.yml", "approvals"), ("itsm-review.yml", "approvals")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the write jobs run `python -m pip install ./.itsmctl-base` in the pull request's checkout; "
-    "`python -m` imports pip from the current directory first, so a pull request's pip/ package runs there",
-)
 @pytest.mark.parametrize("where", [f"{w}:{j}" for w, j, _ in JOBS])
 def test_no_step_of_a_writing_job_imports_code_from_the_checkout(tmp_path: Path, where: str) -> None:
     workflow, name = where.split(":")

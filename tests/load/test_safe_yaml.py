@@ -11,7 +11,14 @@ import time
 
 import pytest
 
-from itsmctl.load.safe_yaml import MAX_ALIAS_EXPANSION, MAX_DEPTH, YamlDocument, YamlProblem, load_documents
+from itsmctl.load.safe_yaml import (
+    MAX_ALIAS_CHARACTERS,
+    MAX_ALIAS_EXPANSION,
+    MAX_DEPTH,
+    YamlDocument,
+    YamlProblem,
+    load_documents,
+)
 
 
 def located(text: str) -> list[tuple[str, int, int]]:
@@ -214,6 +221,33 @@ def test_alias_expansion_limit_is_exact(extra: bool, refused: bool) -> None:
     documents, problems = load_documents(text)
     assert [p.rule for p in problems] == (["alias-bomb"] if refused else [])
     assert len(documents) == (0 if refused else 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 10,000 aliases of one 100,000-character scalar: 140 KB of text, a billion characters loaded.
+        "members: [&s " + "x" * 100_000 + ", " + ", ".join(["*s"] * 10_000) + "]\n",
+        # the same through a list: few nodes, many characters
+        "a: &a [" + "x" * 100_000 + "]\nb: [" + ", ".join(["*a"] * 11) + "]\n",
+        # and through a mapping (a merge key expands it too)
+        "a: &a {k: " + "v" * 600_000 + "}\nb: *a\nc: {<<: *a}\n",
+    ],
+)
+def test_aliases_cannot_repeat_long_text_beyond_the_limit(text: str) -> None:
+    start = time.perf_counter()
+    documents, problems = load_documents(text)
+    assert time.perf_counter() - start < 1.0
+    assert documents == [] and [p.rule for p in problems] == ["alias-bomb"]
+    assert f"{MAX_ALIAS_CHARACTERS:,} characters" in problems[0].message
+
+
+def test_aliases_of_text_within_the_limit_load() -> None:
+    text = "a: &a {note: " + "y" * 1000 + "}\nb: *a\nc: [" + ", ".join(["*a"] * 900) + "]\nd: &s short\ne: *s\n"
+    documents, problems = load_documents(text)
+    assert problems == []
+    data = documents[0].data
+    assert isinstance(data, dict) and len(data["c"]) == 900 and data["e"] == "short"
 
 
 @pytest.mark.parametrize(

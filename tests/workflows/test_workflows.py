@@ -106,9 +106,12 @@ def test_jobs_with_secrets_or_write_access_run_no_pull_request_code(path: Path) 
         if not (writes or uses_secrets):
             continue
         installs = [step["run"] for step in steps if "pip install" in step.get("run", "")]
-        assert installs and all(".itsmctl-base" in run for run in installs), (
-            f"{path.name}: job {name} can write or holds secrets, so it must install itsmctl from the base branch"
+        assert installs and all(run.strip() == "python -I -m pip install ./itsmctl-base" for run in installs), (
+            f"{path.name}: job {name} can write or holds secrets, so it must install itsmctl from the base branch, "
+            "with pip in isolated mode (`python -m` alone imports from the current folder)"
         )
+        bases = [s for s in steps if "base.sha" in str(s.get("with", {}).get("ref", ""))]
+        assert [s["with"].get("path") for s in bases] == ["itsmctl-base"]
         for step in steps:
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step.get("with", {}).get("persist-credentials") is False
